@@ -1,0 +1,99 @@
+"""Registry invariants and the error messages users see for bad input."""
+
+import numpy as np
+import pytest
+
+import jaxnp_kernels as jk
+from jaxnp_kernels import registry
+
+
+def test_registry_holds_at_least_twenty_workloads():
+    assert len(jk.names()) >= 20, jk.names()
+
+
+@pytest.mark.parametrize("workload", jk.names())
+def test_workload_invariants(workload):
+    w = jk.get(workload)
+    assert w.reference.backend == "numpy"
+    assert any(impl.is_jax for impl in w.implementations)
+    assert w.claims and set(w.claims) <= set(jk.CLAIMS)
+    assert w.description and len(w.description.split()) >= 20, "describe what it measures and why"
+    assert tuple(w.sizes) == jk.SIZE_NAMES
+    for dtype in w.dtypes:
+        for size in jk.SIZE_NAMES:
+            assert isinstance(w.cost(size, dtype), jk.Cost)
+
+
+def test_every_claim_except_accel_is_tested_by_some_workload():
+    # accel is tested by running the same suite on an accelerator (results carry the device).
+    covered = {c for w in jk.all_workloads() for c in w.claims}
+    assert set(jk.CLAIMS) - {"accel"} <= covered, set(jk.CLAIMS) - covered
+
+
+def test_unknown_workload_lists_valid_names():
+    with pytest.raises(ValueError, match="unknown workload 'nope'; valid: .*fused_chain"):
+        jk.get("nope")
+
+
+def test_unknown_size_dtype_and_implementation_list_valid_choices():
+    w = jk.get("fused_chain")
+    with pytest.raises(ValueError, match="no size 'XL'; valid: S, M, L"):
+        w.make_inputs("XL", "float32")
+    with pytest.raises(ValueError, match="does not support dtype 'int8'; valid: float32, float64"):
+        w.make_inputs("S", "int8")
+    with pytest.raises(ValueError, match="does not support dtype 'float16'"):
+        jk.Case("fused_chain", "numpy", "S", "float16")
+    with pytest.raises(ValueError, match="no implementation 'torch'; valid: numpy, jax_jit, jax_eager"):
+        jk.Case("fused_chain", "torch", "S", "float32")
+    with pytest.raises(ValueError, match="unknown claim"):
+        jk.by_claim("magic")
+
+
+def test_verification_failure_names_workload_implementation_dtype_and_deviation():
+    w = jk.get("fused_chain")
+    ref = np.linspace(1.0, 2.0, 100, dtype=np.float32)
+    wrong = ref.copy()
+    wrong[17] += 0.5
+    with pytest.raises(jk.VerificationError,
+                       match=r"'fused_chain', implementation 'jax_jit', dtype float32.*largest deviation 0\.5"):
+        w.verify(wrong, ref, "float32", "jax_jit")
+
+
+def test_verification_rejects_a_silent_downcast():
+    w = jk.get("fused_chain")
+    ref = np.linspace(1.0, 2.0, 10)
+    with pytest.raises(jk.VerificationError, match="dtype float32, reference float64"):
+        w.verify(ref.astype(np.float32), ref, "float64", "jax_jit")
+
+
+def test_a_wrong_jax_implementation_fails_loudly_and_is_not_timed():
+    good = jk.get("fused_chain")
+    broken = registry.Workload(
+        name="broken", claims=("fusion",), area="test", description=good.description,
+        sizes=good.sizes, make_inputs_fn=good.make_inputs_fn, cost_fn=good.cost_fn,
+        implementations=(good.reference, jk.jax_jit(lambda x: x * 1.001)),
+    )
+    case = jk.Case(broken, "jax_jit", "S", "float32")
+    with pytest.raises(jk.VerificationError, match="'broken', implementation 'jax_jit'"):
+        case.prepare()
+    with pytest.raises(RuntimeError, match="not prepared"):
+        case()
+
+
+def test_malformed_workloads_are_rejected():
+    good = jk.get("fused_chain")
+    with pytest.raises(ValueError, match="needs at least one JAX implementation"):
+        registry.Workload(name="x", claims=("jit",), area="a", description="d", sizes=good.sizes,
+                          make_inputs_fn=good.make_inputs_fn, cost_fn=good.cost_fn,
+                          implementations=(good.reference,))
+    with pytest.raises(ValueError, match="unknown: \\['speed'\\]"):
+        registry.Workload(name="x", claims=("speed",), area="a", description="d", sizes=good.sizes,
+                          make_inputs_fn=good.make_inputs_fn, cost_fn=good.cost_fn,
+                          implementations=good.implementations)
+
+
+def test_implementation_outside_its_sizes_is_unsupported_not_an_error():
+    impl = jk.jax_jit(lambda x: x, name="small_only", sizes=("S",))
+    w = jk.get("fused_chain")
+    with pytest.raises(jk.Unsupported, match="does not run at size L"):
+        jk.Case(w, impl, "L", "float32")
