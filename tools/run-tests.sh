@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Set up and run jaxnp-bench's tests from a fresh clone (needs only Python 3.11+ and git).
+#
+#   tools/run-tests.sh                 everything CI runs (.ci/run calls exactly this):
+#                                        1. pytest on the newest JAX           (.venv/test-jax-newest)
+#                                        2. pytest on the oldest supported JAX (.venv/test-jax-0.4.31)
+#                                        3. the asv suite: asv check + one quick pass (tools/run-suite.sh --check-quick)
+#                                        4. the site and report in headless Chromium, the workflow lint
+#   tools/run-tests.sh --jax VERSION   only step 1/2 for one JAX release ("newest" or e.g. 0.4.31);
+#                                      extra arguments after -- go to pytest
+#
+# Virtual environments live under .venv/ and are reused when their requirements are unchanged.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OLDEST_JAX=0.4.31
+# Old jaxlib wheels were built against NumPy 1.x/2.0 and SciPy < 1.15.
+OLDEST_JAX_PINS=("numpy<2.1" "scipy<1.15")
+
+log() { printf '\n==> %s\n' "$*"; }
+
+find_python() {
+  # $1: highest minor version allowed (old jaxlib wheels stop at 3.12)
+  local max_minor=$1 candidate
+  for candidate in python3 python3.11 python3.12 python3.13; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c "import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] <= (3, $max_minor)))"; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "error: need Python 3.11 to 3.$max_minor on PATH" >&2
+  return 1
+}
+
+make_venv() {
+  # make_venv DIR PYTHON REQUIREMENT...: create DIR unless it already holds exactly these requirements.
+  local dir=$1 python=$2; shift 2
+  local stamp="$dir/.requirements"
+  local wanted
+  wanted=$(printf '%s\n' "$@" "$(cat pyproject.toml)" | sha256sum | cut -d' ' -f1)
+  if [[ -x "$dir/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+    return 0
+  fi
+  rm -rf "$dir"
+  "$python" -m venv "$dir"
+  "$dir/bin/python" -m pip install --quiet --upgrade pip
+  "$dir/bin/python" -m pip install --quiet "$@"
+  echo "$wanted" > "$stamp"
+}
+
+run_pytest() {
+  # run_pytest JAX_VERSION [pytest args...]
+  local version=$1; shift
+  local venv=".venv/test-jax-$version" python requirements
+  if [[ $version == newest ]]; then
+    python=$(find_python 13)
+    requirements=(-e ".[test]")
+  else
+    python=$(find_python 12)
+    requirements=(-e ".[test]" "jax==$version" "jaxlib==$version")
+    [[ $version == "$OLDEST_JAX" ]] && requirements+=("${OLDEST_JAX_PINS[@]}")
+  fi
+  log "tests on JAX $version ($venv)"
+  make_venv "$venv" "$python" "${requirements[@]}"
+  "$venv/bin/python" -c "import jax, numpy; print(f'jax {jax.__version__}, numpy {numpy.__version__}')"
+  "$venv/bin/python" -m pytest "$@"
+}
+
+if [[ ${1:-} == --jax ]]; then
+  [[ $# -ge 2 ]] || { echo "usage: $0 --jax VERSION [-- pytest args]" >&2; exit 2; }
+  version=$2; shift 2
+  [[ ${1:-} == -- ]] && shift
+  run_pytest "$version" "$@"
+  exit 0
+fi
+if [[ $# -gt 0 ]]; then
+  echo "usage: $0 [--jax VERSION [-- pytest args]]" >&2
+  exit 2
+fi
+
+start=$SECONDS
+run_pytest newest -q
+run_pytest "$OLDEST_JAX" -q
+log "asv check and one quick pass"
+tools/run-suite.sh --check-quick
+log "all checks passed in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
