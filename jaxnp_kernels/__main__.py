@@ -76,9 +76,8 @@ def cmd_time(args) -> int:
     impls = args.impl or list(w.implementation_names)
     results = []
     for name in impls:
-        case = Case(w, name, args.size, dtype)
         try:
-            case.prepare()
+            case = Case(w, name, args.size, dtype).prepare()
         except Unsupported as why:
             results.append({"implementation": name, "skipped": str(why)})
             continue
