@@ -114,6 +114,10 @@ class Implementation:
       sizes: the sizes this implementation runs at (a Python loop over a huge array
         is left out rather than timed for an hour).
       description: one line for listings and reports.
+      placement: for JAX, ``placement(arrays) -> device arrays``: how the inputs are put
+        on devices before anything is timed (default: ``jax.device_put`` on the default
+        device); a sharded implementation places its inputs across a mesh here.  It may
+        raise :class:`Unsupported` (too few devices).
     """
 
     name: str
@@ -124,12 +128,14 @@ class Implementation:
     carries_state: bool = False
     sizes: tuple[str, ...] = SIZE_NAMES
     description: str = ""
+    placement: Callable[[tuple[np.ndarray, ...]], tuple[Any, ...]] | None = None
 
     def __post_init__(self):
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
-        if self.backend == "numpy" and (self.jit or self.donate_argnums):
-            raise ValueError(f"NumPy implementation {self.name!r} cannot be jitted or donate buffers")
+        if self.backend == "numpy" and (self.jit or self.donate_argnums or self.placement):
+            raise ValueError(f"NumPy implementation {self.name!r} cannot be jitted, donate buffers "
+                             "or be placed on devices")
         if self.donate_argnums and not self.carries_state:
             raise ValueError(f"{self.name!r} donates buffers, so its result must carry the state")
         unknown = set(self.sizes) - set(SIZE_NAMES)
@@ -148,11 +154,12 @@ def numpy_impl(function, name="numpy", *, carries_state=False, sizes=SIZE_NAMES,
 
 
 def jax_jit(function, name="jax_jit", *, donate_argnums=(), carries_state=False, sizes=SIZE_NAMES,
-            description=""):
+            description="", placement=None):
     """A JAX implementation compiled whole with ``jax.jit``."""
     return Implementation(name, "jax", function, jit=True, donate_argnums=tuple(donate_argnums),
                           carries_state=carries_state or bool(donate_argnums), sizes=sizes,
-                          description=description or "JAX, whole function under jax.jit")
+                          description=description or "JAX, whole function under jax.jit",
+                          placement=placement)
 
 
 def jax_eager(function, name="jax_eager", *, sizes=SIZE_NAMES, description=""):

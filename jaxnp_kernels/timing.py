@@ -108,6 +108,8 @@ class Case:
         import jax
 
         with self._scope():
+            if self.impl.placement is not None:
+                return tuple(self.impl.placement(arrays))
             return tuple(jax.device_put(a) for a in arrays)
 
     def prepare(self, warmup_calls: int = 2, reference=None) -> "Case":

@@ -64,7 +64,7 @@ WORKLOADS = (
         description=__doc__,
         sizes={"S": {"batch": 2, "side": 16, "c_in": 3, "c_out": 4, "k": 3},
                "M": {"batch": 8, "side": 128, "c_in": 8, "c_out": 16, "k": 3},
-               "L": {"batch": 16, "side": 256, "c_in": 8, "c_out": 8, "k": 3}},
+               "L": {"batch": 16, "side": 264, "c_in": 8, "c_out": 8, "k": 3}},
         make_inputs_fn=make_inputs,
         implementations=(
             numpy_impl(numpy_conv, description="NumPy, sliding window view + tensordot (im2col)"),
