@@ -210,9 +210,9 @@ class Workload:
       check: optional ``check(result, reference, rtol, atol)`` returning ``(ok,
         deviation_text)`` for results that are not elementwise comparable (random
         numbers); by default results are compared elementwise.
-      large_arrays: whether size L moves >= 64 MB; ``False`` only for overhead-bound
-        workloads (a scalar carried through a loop, a compile-time graph) where L
-        means more steps rather than bigger arrays.
+      large_arrays: whether size L holds or moves >= 64 MB; ``False`` only where L
+        grows the work rather than the stored arrays (a scalar carried through more
+        loop steps, a bigger compile-time graph, more pairwise interactions).
     """
 
     name: str
