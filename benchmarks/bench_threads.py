@@ -1,0 +1,35 @@
+"""One thread vs all cores, for NumPy/BLAS and for XLA's CPU thread pool.
+
+NumPy's ufuncs run on one core and its BLAS on all of them; XLA's CPU backend spreads
+work over its own thread pool.  Thread counts only take effect before NumPy or JAX
+starts, so each figure is measured in a fresh subprocess with the thread variables
+(``OMP_NUM_THREADS`` and friends, XLA's ``intra_op_parallelism_threads``) set:
+``track_seconds(case, threads)`` is the median seconds per call at size M, float32.
+"""
+
+from jaxnp_kernels import isolated
+
+from .common import FIGURE_SIZE, split_case_id
+
+CASES = [
+    "elementwise/numpy", "elementwise/jax_jit",
+    "fused_chain/numpy", "fused_chain/jax_jit",
+    "matmul/numpy", "matmul/jax_jit",
+]
+
+
+class Threads:
+    params = [CASES, ["one", "all"]]
+    param_names = ["case", "threads"]
+    version = "1"
+    timeout = 600
+    rounds = 1
+    unit = "seconds"
+
+    def setup(self, case, threads):
+        split_case_id(case)  # fails loudly if the registry lost one of these
+
+    def track_seconds(self, case, threads):
+        workload, implementation = case.split("/")
+        result = isolated.time_with_threads(workload, implementation, FIGURE_SIZE, "float32", threads)
+        return result["median_seconds"]

@@ -1,0 +1,122 @@
+"""Shared pieces of the asv suite: the per-workload benchmark class and its factory.
+
+Every workload of ``jaxnp_kernels`` becomes one asv class (``fused_chain`` ->
+``FusedChain``) in the module of its area (``bench_elementwise``).  The class holds no
+kernel logic; it asks the registry for the workload and :class:`jaxnp_kernels.Case`
+for everything else:
+
+- ``time_run(implementation, size, dtype)``: steady-state seconds per call.  The
+  implementation is a parameter, so NumPy and JAX share one graph on the asv site.
+
+The figures beside the timings (speedup, compile cost, memory, roofline, threads) live
+in their own modules, each one class parameterised by ``"workload/implementation"``
+(see :func:`case_ids`), so each figure is one graph across the whole suite.
+
+``setup`` prepares the case: inputs, device transfer, compilation, warm-up and
+verification against NumPy.  A wrong result raises ``VerificationError`` (the
+benchmark fails, it is never timed); a combination that cannot run here raises
+``NotImplementedError``, which asv records as skipped.
+
+asv re-runs ``setup`` before every timed sample; prepared cases are therefore kept in
+a per-process cache, so only the first ``setup`` of a process pays for compilation.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jaxnp_kernels as jk
+
+#: Sizes timed by asv (S is for the tests: milliseconds, too small to time well).
+SIZES = ("M", "L")
+#: Figures beside the timings are taken at one typical size, to keep the run short.
+FIGURE_SIZE = "M"
+#: Target duration of one asv sample; ``number`` is chosen per case to reach it.
+SAMPLE_SECONDS = 0.02
+
+_prepared: dict[tuple, tuple[jk.Case, int]] = {}
+
+
+def class_name(workload_name: str) -> str:
+    """``fused_chain`` -> ``FusedChain`` (the report inverts this through the registry)."""
+    return "".join(part.capitalize() for part in workload_name.split("_"))
+
+
+def skip_unless(condition: bool, reason: str) -> None:
+    if not condition:
+        raise NotImplementedError(reason)
+
+
+def new_case(workload, implementation, size, dtype) -> jk.Case:
+    """A Case, with "cannot run here" turned into asv's skip."""
+    try:
+        return jk.Case(workload, implementation, size, dtype)
+    except jk.Unsupported as why:
+        raise NotImplementedError(str(why)) from why
+
+
+def prepared_case(workload, implementation, size, dtype) -> tuple[jk.Case, int]:
+    """A prepared (compiled, warmed-up, verified) case and the calls per asv sample."""
+    key = (workload, implementation, size, dtype)
+    if key not in _prepared:
+        case = new_case(workload, implementation, size, dtype)
+        try:
+            case.prepare()
+        except jk.Unsupported as why:
+            raise NotImplementedError(str(why)) from why
+        t0 = time.perf_counter()
+        case()
+        per_call = max(time.perf_counter() - t0, 1e-7)
+        _prepared[key] = (case, max(1, min(10_000, int(SAMPLE_SECONDS / per_call))))
+    return _prepared[key]
+
+
+class WorkloadBenchmark:
+    """Base class; :func:`benchmark_class` makes one subclass per workload."""
+
+    workload: jk.Workload  # set on each subclass
+    param_names = ["implementation", "size", "dtype"]
+    version = "1"  # pinned: unrelated code edits must not cut the history
+    timeout = 300
+    rounds = 2
+    repeat = (5, 20, 8.0)
+    warmup_time = 0.05
+
+    def setup(self, implementation, size, dtype):
+        self.case, self.number = prepared_case(self.workload.name, implementation, size, dtype)
+
+    def time_run(self, implementation, size, dtype):
+        self.case()
+
+
+def benchmark_class(workload: jk.Workload) -> type:
+    """The asv class of one workload: a plain subclass with its name, docstring and params."""
+    return type(class_name(workload.name), (WorkloadBenchmark,), {
+        "__doc__": workload.description,
+        "workload": workload,
+        "params": [list(workload.implementation_names), list(SIZES), list(workload.dtypes)],
+    })
+
+
+def area_classes(area: str) -> dict[str, type]:
+    """``{ClassName: class}`` for every workload of ``area``, to put in a module namespace."""
+    classes = {}
+    for workload in jk.all_workloads():
+        if workload.area == area:
+            cls = benchmark_class(workload)
+            classes[cls.__name__] = cls
+    if not classes:
+        raise ValueError(f"no workload has area {area!r}; areas: {', '.join(jk.areas())}")
+    return classes
+
+
+def case_ids(select=lambda workload, impl: True) -> list[str]:
+    """``"workload/implementation"`` for every pair of the registry that ``select`` keeps."""
+    return [f"{w.name}/{impl.name}" for w in jk.all_workloads() for impl in w.implementations
+            if select(w, impl)]
+
+
+def split_case_id(case_id: str) -> tuple[jk.Workload, jk.Implementation]:
+    workload, implementation = case_id.split("/")
+    w = jk.get(workload)
+    return w, w.implementation(implementation)

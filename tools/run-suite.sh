@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The suite's main job, from a fresh clone (needs only Python 3.11+ and git):
+#
+#   tools/run-suite.sh                 set up asv, run every benchmark on the current commit in the
+#                                      newest and the oldest JAX environments (main-job settings,
+#                                      below), publish the HTML site, print how to view it
+#   tools/run-suite.sh --full          the same with the suite's full settings (the CI benchmark job)
+#   tools/run-suite.sh --check-quick   asv check, then one quick pass (every benchmark once) in the
+#                                      newest environment; exits non-zero on any failed benchmark
+#   tools/run-suite.sh --env JAX ...   choose the JAX releases (repeatable), e.g. --env 0.7.2
+#
+# Main-job settings: one round and at most 5 samples per timing (asv -a rounds=1 -a repeat=...),
+# so two environments fit in about 15 minutes on 2 cores; the full settings (2 rounds, up to 20
+# samples) are what the published history uses.  Raw samples are always recorded
+# (--record-samples).  Results accumulate in .asv/results and are never deleted.
+#
+# Environment: JAXNP_MACHINE (default jaxnp-ci-2core) names the machine the results belong to.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ASV_VERSION=0.6.6
+MACHINE=${JAXNP_MACHINE:-jaxnp-ci-2core}
+NEWEST_JAX=0.10.2   # keep in step with the last "include" entry of asv.conf.json
+OLDEST_JAX=0.4.31   # and with the first
+
+mode=main
+releases=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --full) mode=full ;;
+    --check-quick) mode=quick ;;
+    --env) releases+=("$2"); shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [[ ${#releases[@]} -eq 0 ]]; then
+  if [[ $mode == quick ]]; then releases=("$NEWEST_JAX"); else releases=("$NEWEST_JAX" "$OLDEST_JAX"); fi
+fi
+
+log() { printf '\n==> %s\n' "$*"; }
+start=$SECONDS
+
+python=""
+for candidate in python3 python3.11 python3.12 python3.13; do
+  if command -v "$candidate" >/dev/null 2>&1 &&
+     "$candidate" -c "import sys; sys.exit(sys.version_info[:2] < (3, 11))"; then
+    python=$candidate; break
+  fi
+done
+[[ -n $python ]] || { echo "error: need Python 3.11 or newer on PATH" >&2; exit 1; }
+# asv builds its environments with Python 3.11 (old jaxlib wheels stop at 3.12).
+command -v python3.11 >/dev/null 2>&1 || "$python" -c "import sys; sys.exit(sys.version_info[:2] != (3, 11))" || {
+  echo "error: asv's environments need python3.11 on PATH" >&2; exit 1; }
+
+venv=.venv/asv
+if [[ ! -x $venv/bin/asv ]] || ! "$venv/bin/asv" --version 2>/dev/null | grep -q "$ASV_VERSION"; then
+  log "installing asv $ASV_VERSION into $venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --upgrade pip
+  "$venv/bin/python" -m pip install --quiet "asv==$ASV_VERSION" virtualenv
+fi
+asv=("$venv/bin/asv" --config asv.conf.json)
+
+log "machine $MACHINE"
+"$venv/bin/python" tools/asv_machine.py "$MACHINE"
+
+env_args=()
+for release in "${releases[@]}"; do
+  name=$("$venv/bin/python" tools/asv_machine.py --env-name "$release")
+  env_args+=(-E "$name")
+done
+
+if [[ $mode == quick ]]; then
+  log "asv check"
+  "${asv[@]}" check "${env_args[@]}"
+  log "quick pass (every benchmark once) in JAX ${releases[*]}"
+  "${asv[@]}" run --quick --show-stderr --machine "$MACHINE" "${env_args[@]}" "HEAD^!"
+  log "quick pass done in $((SECONDS - start)) s"
+  exit 0
+fi
+
+settings=()
+[[ $mode == main ]] && settings=(-a rounds=1 -a "repeat=(3, 5, 4.0)")
+log "running the suite on $(git rev-parse --short HEAD) in JAX ${releases[*]} ($mode settings)"
+status=0
+"${asv[@]}" run --record-samples --show-stderr --machine "$MACHINE" "${settings[@]}" \
+  "${env_args[@]}" "HEAD^!" || status=$?
+
+log "publishing the site"
+if [[ -f tools/site/build_site.py ]]; then
+  "$venv/bin/python" tools/site/build_site.py --asv "$venv/bin/asv"
+  site_dir=$("$venv/bin/python" tools/site/build_site.py --print-output-dir)
+else
+  "${asv[@]}" publish
+  site_dir=.asv/html
+fi
+
+log "done in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
+cat <<EOF
+The HTML site is in $site_dir. To view it:
+    $venv/bin/asv --config asv.conf.json preview      (then open the address it prints)
+or serve the folder with any static web server, e.g. python3 -m http.server -d $site_dir
+EOF
+if [[ $status -ne 0 ]]; then
+  echo "asv run reported failed benchmarks (exit $status): see the output above" >&2
+  exit "$status"
+fi
