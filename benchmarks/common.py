@@ -23,12 +23,17 @@ a per-process cache, so only the first ``setup`` of a process pays for compilati
 
 from __future__ import annotations
 
+import os
 import time
 
 import jaxnp_kernels as jk
 
 #: Sizes timed by asv (S is for the tests: milliseconds, too small to time well).
-SIZES = ("M", "L")
+#: ``JAXNP_ASV_SIZES=M`` restricts a run to M (the CI quick pass does).
+SIZES = tuple(os.environ.get("JAXNP_ASV_SIZES", "M,L").split(","))
+#: At L (arrays of 64 MB and more) only float32 is timed: float64 doubles the cost of the
+#: largest cases and would break the 20-minute budget of a full run on 2 cores.
+L_DTYPES = ("float32",)
 #: Figures beside the timings are taken at one typical size, to keep the run short.
 FIGURE_SIZE = "M"
 #: Target duration of one asv sample; ``number`` is chosen per case to reach it.
@@ -38,8 +43,8 @@ _prepared: dict[tuple, tuple[jk.Case, int]] = {}
 
 
 def class_name(workload_name: str) -> str:
-    """``fused_chain`` -> ``FusedChain`` (the report inverts this through the registry)."""
-    return "".join(part.capitalize() for part in workload_name.split("_"))
+    """``fused_chain`` -> ``FusedChain`` (the report maps classes back through the registry)."""
+    return jk.registry.camel_name(workload_name)
 
 
 def skip_unless(condition: bool, reason: str) -> None:
@@ -59,9 +64,10 @@ def prepared_case(workload, implementation, size, dtype) -> tuple[jk.Case, int]:
     """A prepared (compiled, warmed-up, verified) case and the calls per asv sample."""
     key = (workload, implementation, size, dtype)
     if key not in _prepared:
+        skip_unless(size != "L" or dtype in L_DTYPES, f"size L is timed in {', '.join(L_DTYPES)} only")
         case = new_case(workload, implementation, size, dtype)
         try:
-            case.prepare()
+            case.prepare(warmup_calls=1)
         except jk.Unsupported as why:
             raise NotImplementedError(str(why)) from why
         t0 = time.perf_counter()

@@ -359,6 +359,11 @@ def _registry() -> Mapping[str, Workload]:
     return dict(sorted(found.items()))
 
 
+def camel_name(workload_name: str) -> str:
+    """``fused_chain`` -> ``FusedChain``: the name consumers give a workload's class."""
+    return "".join(part.capitalize() for part in workload_name.split("_"))
+
+
 def names() -> tuple[str, ...]:
     """Names of all workloads, sorted."""
     return tuple(_registry())

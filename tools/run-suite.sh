@@ -5,8 +5,9 @@
 #                                      newest and the oldest JAX environments (main-job settings,
 #                                      below), publish the HTML site, print how to view it
 #   tools/run-suite.sh --full          the same with the suite's full settings (the CI benchmark job)
-#   tools/run-suite.sh --check-quick   asv check, then one quick pass (every benchmark once) in the
-#                                      newest environment; exits non-zero on any failed benchmark
+#   tools/run-suite.sh --check-quick   asv check, then one quick pass (every benchmark once, at size
+#                                      M only) in the newest environment; exits non-zero on any
+#                                      failed benchmark
 #   tools/run-suite.sh --env JAX ...   choose the JAX releases (repeatable), e.g. --env 0.7.2
 #
 # Main-job settings: one round and at most 5 samples per timing (asv -a rounds=1 -a repeat=...),
@@ -75,8 +76,8 @@ done
 if [[ $mode == quick ]]; then
   log "asv check"
   "${asv[@]}" check "${env_args[@]}"
-  log "quick pass (every benchmark once) in JAX ${releases[*]}"
-  "${asv[@]}" run --quick --show-stderr --machine "$MACHINE" "${env_args[@]}" "HEAD^!"
+  log "quick pass (every benchmark once, size M) in JAX ${releases[*]}"
+  JAXNP_ASV_SIZES=M "${asv[@]}" run --quick --show-stderr --machine "$MACHINE" "${env_args[@]}" "HEAD^!"
   log "quick pass done in $((SECONDS - start)) s"
   exit 0
 fi
