@@ -1,0 +1,118 @@
+"""Assemble the release report of one machine and commit from asv measurements.
+
+The report answers "at this commit, what got slower or faster from JAX release A to B,
+and how sure are we?" for every pair of consecutive releases (plus oldest vs newest),
+and adds, per release, the JAX/NumPy speedups, compile and memory figures and the claims
+scorecard.  Renderers (text, Markdown, HTML) only format a :class:`Report`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from .. import registry
+from . import compare, scorecard
+from .results import Measurement, release_key
+
+
+class ReportError(ValueError):
+    """A requested machine, commit or release is not in the results (exit code 2)."""
+
+
+@dataclasses.dataclass
+class PairReport:
+    old: str
+    new: str
+    comparisons: list[compare.Comparison]
+
+    def with_verdict(self, verdict: str) -> list[compare.Comparison]:
+        return [c for c in self.comparisons if c.verdict == verdict]
+
+
+@dataclasses.dataclass
+class Report:
+    machine: str
+    commit: str
+    releases: list[str]                     # version order
+    pairs: list[PairReport]
+    speedups: dict[tuple[str, str, str], dict[str, float]]   # (workload, impl, dtype) -> release -> x
+    compile_seconds: dict[str, dict[str, float]]            # case -> release -> s
+    memory_bytes: dict[str, dict[str, float]]               # case -> release -> bytes
+    scorecards: dict[str, list[scorecard.ClaimVerdict]]     # release -> verdicts
+    threshold: float
+    alpha: float
+
+    @property
+    def regressions(self) -> list[compare.Comparison]:
+        return [c for p in self.pairs for c in p.with_verdict(compare.REGRESSION)]
+
+
+def machines(measurements: Iterable[Measurement]) -> list[str]:
+    return sorted({m.machine for m in measurements})
+
+
+def newest_commit(measurements: list[Measurement], machine: str) -> str:
+    dated = [(m.date, m.commit) for m in measurements if m.machine == machine]
+    if not dated:
+        raise ReportError(f"no results for machine {machine!r}")
+    return max(dated)[1]
+
+
+def _figure(ms: list[Measurement], suffix: str):
+    out: dict = {}
+    for m in ms:
+        if m.benchmark.endswith(suffix) and m.value is not None:
+            out.setdefault(m.param("case"), {})[m.release] = m.value
+    return out
+
+
+def build_report(measurements: list[Measurement], machine: str, commit: str | None = None,
+                 releases: list[str] | None = None, threshold=compare.DEFAULT_THRESHOLD,
+                 alpha=compare.DEFAULT_ALPHA) -> Report:
+    """The report of ``machine`` at ``commit`` (default: its newest) over ``releases``."""
+    on_machine = [m for m in measurements if m.machine == machine]
+    if not on_machine:
+        raise ReportError(f"no results for machine {machine!r}; machines: {', '.join(machines(measurements))}")
+    commit = commit or newest_commit(on_machine, machine)
+    at_commit = [m for m in on_machine if m.commit.startswith(commit)]
+    if not at_commit:
+        known = sorted({m.commit[:8] for m in on_machine})
+        raise ReportError(f"no results for commit {commit!r} on {machine}; commits: {', '.join(known)}")
+    commit = at_commit[0].commit
+    at_commit = compare.latest_per_key(at_commit)
+    available = sorted({m.release for m in at_commit}, key=release_key)
+    if releases:
+        missing = [r for r in releases if r not in available]
+        if missing:
+            raise ReportError(f"JAX release(s) {', '.join(missing)} not measured at {commit[:8]} on "
+                              f"{machine}; measured: {', '.join(available)}")
+        available = sorted(releases, key=release_key)
+        at_commit = [m for m in at_commit if m.release in available]
+    pairs = [PairReport(a, b, compare.compare_releases(at_commit, a, b, threshold, alpha))
+             for a, b in compare.release_pairs(available)]
+
+    speedups: dict = {}
+    for m in at_commit:
+        if m.benchmark.endswith("Speedup.track_vs_numpy") and m.value is not None:
+            workload, impl = m.param("case").split("/")
+            speedups.setdefault((workload, impl, m.param("dtype")), {})[m.release] = m.value
+    by_release = {r: [m for m in at_commit if m.release == r] for r in available}
+    return Report(
+        machine=machine, commit=commit, releases=available, pairs=pairs, speedups=speedups,
+        compile_seconds=_figure(at_commit, "CompileCost.track_compile_seconds"),
+        memory_bytes=_figure(at_commit, "Memory.track_intermediate_bytes"),
+        scorecards={r: scorecard.score(ms) for r, ms in by_release.items()},
+        threshold=threshold, alpha=alpha,
+    )
+
+
+def main_speedups(report: Report, dtype="float32") -> dict[str, dict[str, float]]:
+    """Per workload, the speedup of its first jitted implementation, per release."""
+    out = {}
+    for w in registry.all_workloads():
+        impl = next((i.name for i in w.implementations if i.jit), None)
+        values = report.speedups.get((w.name, impl, dtype))
+        if values:
+            out[f"{w.name}/{impl}"] = values
+    return out

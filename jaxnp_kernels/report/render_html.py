@@ -1,0 +1,143 @@
+"""The report as one self-contained HTML page with charts.
+
+Charts are drawn with matplotlib (Agg backend) and embedded as base64 PNG images, and
+the styles are inline: the page loads nothing from anywhere, so it renders offline and
+can be attached to a CI run or published beside the asv site.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+
+from . import compare
+from .build import Report, main_speedups
+from .render_text import comparison_rows
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.regression { background: #fdd; } .improvement { background: #dfd; }
+.confirmed { color: #060; font-weight: bold; } .refuted { color: #a00; font-weight: bold; }
+.mixed { color: #a60; font-weight: bold; } .untested { color: #666; }
+img { max-width: 100%; }
+"""
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _charts(report: Report) -> list[tuple[str, str]]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    charts = []
+    speedups = main_speedups(report)
+    if speedups:
+        names = list(speedups)
+        grid = [[math.log2(speedups[n][r]) if r in speedups[n] else math.nan for r in report.releases]
+                for n in names]
+        fig, ax = plt.subplots(figsize=(2 + 1.1 * len(report.releases), 0.32 * len(names) + 1.5))
+        image = ax.imshow(grid, cmap="RdYlGn", vmin=-3, vmax=3, aspect="auto")
+        ax.set_xticks(range(len(report.releases)), report.releases, rotation=45)
+        ax.set_yticks(range(len(names)), names, fontsize=8)
+        for i, row in enumerate(grid):
+            for j, value in enumerate(row):
+                if not math.isnan(value):
+                    ax.text(j, i, f"{2 ** value:.2g}", ha="center", va="center", fontsize=7)
+        fig.colorbar(image, ax=ax, label="log2 speedup vs NumPy (>0: JAX faster)")
+        ax.set_title("JAX/NumPy speedup per workload and JAX release (float32, M)")
+        charts.append(("Speedup heatmap: workloads x releases", _png(fig)))
+        plt.close(fig)
+
+        fig, ax = plt.subplots(figsize=(9, 5))
+        x = range(len(report.releases))
+        for name in names:
+            ys = [speedups[name].get(r, math.nan) for r in report.releases]
+            ax.plot(x, ys, marker="o", label=name, linewidth=1)
+        ax.set_yscale("log")
+        ax.axhline(1.0, color="black", linewidth=0.8)
+        ax.set_xticks(list(x), report.releases, rotation=45)
+        ax.set_ylabel("speedup vs NumPy (log)")
+        ax.set_title("JAX/NumPy speedup across releases")
+        ax.legend(fontsize=6, ncol=2, bbox_to_anchor=(1.02, 1), loc="upper left")
+        charts.append(("Speedup across releases", _png(fig)))
+        plt.close(fig)
+
+    if len(report.releases) > 1:
+        pair = report.pairs[0] if len(report.pairs) == 1 else report.pairs[-1]
+        ratios = [c for c in pair.comparisons if c.ratio and c.measurement.unit == "seconds"]
+        if ratios:
+            fig, ax = plt.subplots(figsize=(9, 3))
+            colors = {compare.REGRESSION: "tab:red", compare.IMPROVEMENT: "tab:green"}
+            ax.scatter(range(len(ratios)), [c.ratio for c in ratios], s=8,
+                       c=[colors.get(c.verdict, "tab:gray") for c in ratios])
+            ax.set_yscale("log")
+            for t in (report.threshold, 1 / report.threshold):
+                ax.axhline(t, color="black", linestyle=":", linewidth=0.8)
+            ax.set_ylabel("time new/old")
+            ax.set_xlabel("benchmark (each timing)")
+            ax.set_title(f"Timing ratios, JAX {pair.old} -> {pair.new} (red: regression, green: improvement)")
+            charts.append((f"Timing ratios {pair.old} -> {pair.new}", _png(fig)))
+            plt.close(fig)
+    return charts
+
+
+def render(report: Report) -> str:
+    e = html.escape
+    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+             f"<title>jaxnp-bench report {e(report.machine)} {report.commit[:8]}</title>",
+             f"<style>{STYLE}</style></head><body>",
+             f"<h1>jaxnp-bench release report</h1><p>Machine <b>{e(report.machine)}</b>, commit "
+             f"<code>{report.commit[:8]}</code>, JAX releases {e(', '.join(report.releases))}.</p>",
+             f"<p>A verdict needs a change of at least {report.threshold:g}x <em>and</em> a Mann-Whitney U "
+             f"test with p &lt; {report.alpha:g} on the recorded samples (asv's 99% confidence intervals "
+             "when samples are missing).</p>"]
+    for title, src in _charts(report):
+        parts.append(f"<h2>{e(title)}</h2><img alt='{e(title)}' src='{src}'>")
+    if len(report.releases) < 2:
+        parts.append(f"<p>Only one JAX release ({e(report.releases[0])}) measured: nothing to compare.</p>")
+    for pair in report.pairs:
+        rows = comparison_rows(pair)
+        parts.append(f"<h2>JAX {e(pair.old)} → {e(pair.new)}</h2><p>"
+                     f"{len(pair.with_verdict(compare.REGRESSION))} regressions, "
+                     f"{len(pair.with_verdict(compare.IMPROVEMENT))} improvements, "
+                     f"{len(pair.with_verdict(compare.NO_CHANGE))} unchanged.</p>")
+        if rows:
+            parts.append("<table><tr><th>verdict</th><th>benchmark</th><th>new/old</th><th>evidence</th></tr>")
+            for c in rows:
+                ratio = "–" if c.ratio is None else f"{c.ratio:.2f}x"
+                evidence = f"p={c.p_value:.3g}" if c.p_value is not None else c.evidence
+                css = c.verdict.replace(" ", "-")
+                parts.append(f"<tr class='{css}'><td>{e(c.verdict)}</td><td><code>{e(c.measurement.label)}"
+                             f"</code></td><td class='num'>{ratio}</td><td>{e(evidence)}</td></tr>")
+            parts.append("</table>")
+    for title, table in (("Compile seconds (trace+lower+compile, M, float32)", report.compile_seconds),
+                         ("Intermediate bytes (NumPy tracemalloc / XLA temp, M, float32)", report.memory_bytes)):
+        if table:
+            parts.append(f"<h2>{e(title)}</h2><table><tr><th>case</th>"
+                         + "".join(f"<th>{e(r)}</th>" for r in report.releases) + "</tr>")
+            for case, values in sorted(table.items()):
+                cells = "".join(f"<td class='num'>{values[r]:.4g}</td>" if r in values else "<td>–</td>"
+                                for r in report.releases)
+                parts.append(f"<tr><td>{e(case)}</td>{cells}</tr>")
+            parts.append("</table>")
+    newest = report.releases[-1]
+    parts.append(f"<h2>Claims scorecard (JAX {e(newest)})</h2><table><tr><th>claim</th><th>verdict</th>"
+                 "<th>support</th><th>rule</th><th>figures</th></tr>")
+    for v in report.scorecards[newest]:
+        share = "–" if v.support_fraction is None else f"{v.support_fraction:.0%} of {len(v.evidence)}"
+        figures = "<br>".join(f"{'✓' if x.supports else '✗'} {e(x.workload)}: {e(x.figure)}" for x in v.evidence)
+        parts.append(f"<tr><td>{e(v.claim)}<br><small>{e(v.text)}</small></td><td class='{v.verdict}'>"
+                     f"{e(v.verdict)}</td><td>{share}</td><td>{e(v.rule)}</td><td><small>{figures}</small></td></tr>")
+    parts.append("</table></body></html>")
+    return "\n".join(parts)

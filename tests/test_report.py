@@ -1,0 +1,225 @@
+"""jaxnp-report on small synthetic asv result trees: verdicts, edge cases, formats, exit codes."""
+
+import json
+import random
+import re
+
+import pytest
+
+from jaxnp_kernels.report import bisect as bisect_mod
+from jaxnp_kernels.report import cli, compare
+from jaxnp_kernels.report.results import read_results, release_key
+from jaxnp_kernels.report.stats import mann_whitney_u
+
+COLUMNS = ["result", "params", "version", "started_at", "duration", "stats_ci_99_a", "stats_ci_99_b",
+           "stats_q_25", "stats_q_75", "stats_number", "stats_repeat", "samples", "profile"]
+TIME = "bench_elementwise.FusedChain.time_run"
+SPEEDUP = "bench_speedup.Speedup.track_vs_numpy"
+IMPLS, SIZES, DTYPES = ["'numpy'", "'jax_jit'"], ["'M'"], ["'float32'"]
+COMMIT = "abcdef1234567890"
+
+
+def samples(center, n=10, noise=0.02, seed=0):
+    rng = random.Random(seed)
+    return [center * (1 + rng.uniform(-noise, noise)) for _ in range(n)]
+
+
+def write_tree(root, machine="m1", runs=None, commit=COMMIT, extra_benchmarks=None):
+    """runs: {release: {benchmark: [samples or None per param combination]}}."""
+    root.mkdir(parents=True, exist_ok=True)
+    index = {
+        TIME: {"params": [IMPLS, SIZES, DTYPES], "param_names": ["implementation", "size", "dtype"],
+               "unit": "seconds", "type": "time", "version": "1"},
+        SPEEDUP: {"params": [["'fused_chain/jax_jit'"], ["'float32'"]], "param_names": ["case", "dtype"],
+                  "unit": "ratio", "type": "track", "version": "1"},
+        **(extra_benchmarks or {}),
+    }
+    (root / "benchmarks.json").write_text(json.dumps(index))
+    mdir = root / machine
+    mdir.mkdir(exist_ok=True)
+    (mdir / "machine.json").write_text(json.dumps({"machine": machine}))
+    for i, (release, benches) in enumerate(runs.items()):
+        results = {}
+        for name, per_combo in benches.items():
+            values = [None if s is None else sorted(s)[len(s) // 2] for s in per_combo]
+            row = [values, index[name]["params"], "1", 1000 + i, 1.0, None, None, None, None, None, None,
+                   per_combo if index[name]["type"] == "time" else None, None]
+            results[name] = row
+        data = {"commit_hash": commit, "env_name": f"virtualenv-py3.11-jax{release}", "date": 1000 + i,
+                "params": {"python": "3.11", "jax": release, "jaxlib": release},
+                "python": "3.11", "requirements": {}, "env_vars": {}, "result_columns": COLUMNS,
+                "results": results, "durations": {}, "version": 2}
+        (mdir / f"{commit[:8]}-jax{release}.json").write_text(json.dumps(data))
+    return root
+
+
+def three_releases(tmp_path):
+    """0.4.31 -> 0.5.3: numpy noise, jax_jit 1.5x slower; 0.5.3 -> 0.10.2: jax_jit 2x faster."""
+    return write_tree(tmp_path / "results", runs={
+        "0.4.31": {TIME: [samples(1.0, seed=1), samples(0.5, seed=2)], SPEEDUP: [[2.0]]},
+        "0.5.3": {TIME: [samples(1.0, seed=3), samples(0.75, seed=4)], SPEEDUP: [[1.33]]},
+        "0.10.2": {TIME: [samples(1.0, seed=5), samples(0.375, seed=6)], SPEEDUP: [[2.67]]},
+    })
+
+
+def test_releases_sort_as_versions_not_text():
+    assert sorted(["0.10.2", "0.4.31", "0.5.3", "0.4.38"], key=release_key) == ["0.4.31", "0.4.38", "0.5.3", "0.10.2"]
+
+
+def test_mann_whitney_matches_known_values():
+    # exact two-sided p for complete separation of 5 vs 5 is 2/252
+    assert mann_whitney_u([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])[1] == pytest.approx(2 / 252)
+    assert mann_whitney_u([1, 2, 3], [4, 5, 6])[1] == pytest.approx(0.1)  # 3 vs 3: never below 0.1
+    _, p = mann_whitney_u([1, 3, 5, 7], [2, 4, 6, 8])
+    assert p > 0.5
+
+
+def test_regression_improvement_and_noise_are_told_apart(tmp_path):
+    ms = read_results(three_releases(tmp_path))
+    older = compare.compare_releases(ms, "0.4.31", "0.5.3")
+    verdicts = {c.measurement.label: c.verdict for c in older}
+    assert verdicts["bench_elementwise.FusedChain.time_run(jax_jit, M, float32)"] == compare.REGRESSION
+    assert verdicts["bench_elementwise.FusedChain.time_run(numpy, M, float32)"] == compare.NO_CHANGE
+    # a lower speedup ratio is worse: the single-valued track figure is a regression too
+    assert verdicts["bench_speedup.Speedup.track_vs_numpy(fused_chain/jax_jit, float32)"] == compare.REGRESSION
+    newer = {c.measurement.label: c.verdict for c in compare.compare_releases(ms, "0.5.3", "0.10.2")}
+    assert newer["bench_elementwise.FusedChain.time_run(jax_jit, M, float32)"] == compare.IMPROVEMENT
+
+
+def test_a_large_but_noisy_change_gets_no_verdict():
+    from jaxnp_kernels.report.results import Measurement
+
+    def m(release, s):
+        return Measurement("m", COMMIT, release, TIME, ("'numpy'",), ("implementation",), "seconds",
+                           sorted(s)[1], tuple(s), None, 0)
+
+    # medians differ by 1.5x, but 3 vs 3 samples cannot reach p < 0.01
+    c = compare.compare_pair(m("a", [1.0, 1.1, 0.9]), m("b", [1.5, 1.6, 1.4]))
+    assert c.ratio > 1.2 and c.p_value >= 0.01 and c.verdict == compare.NO_CHANGE
+
+
+def test_report_exit_code_is_1_on_regression_and_formats_render(tmp_path, capsys):
+    root = three_releases(tmp_path)
+    assert cli.main([str(root)]) == 1
+    text = capsys.readouterr().out
+    assert "JAX 0.4.31 -> 0.5.3: 2 regressions" in text
+    assert "JAX 0.5.3 -> 0.10.2: 0 regressions, 2 improvements" in text
+    assert text.index("0.4.31") < text.index("0.10.2")
+    assert cli.main([str(root), "--format", "markdown"]) == 1
+    md = capsys.readouterr().out
+    assert re.search(r"\| regression \| `bench_elementwise.FusedChain.time_run\(jax_jit, M, float32\)` \| 1\.[45]\dx \| p=", md)
+    out = tmp_path / "report.html"
+    assert cli.main([str(root), "--format", "html", "-o", str(out)]) == 1
+    page = out.read_text()
+    assert page.count("data:image/png;base64,") >= 2 and "http://" not in page and "https://" not in page
+
+
+def test_no_regression_exits_0_and_single_release_says_nothing_to_compare(tmp_path, capsys):
+    root = three_releases(tmp_path)
+    assert cli.main([str(root), "--release", "0.5.3", "--release", "0.10.2"]) == 0
+    single = write_tree(tmp_path / "single", runs={"0.4.31": {TIME: [samples(1.0), samples(0.5)]}})
+    capsys.readouterr()
+    assert cli.main([str(single)]) == 0
+    assert "nothing to compare" in capsys.readouterr().out
+
+
+def test_skipped_and_missing_benchmarks_get_no_verdict(tmp_path):
+    root = write_tree(tmp_path / "r", runs={
+        "0.4.31": {TIME: [samples(1.0), None]},
+        "0.5.3": {TIME: [samples(1.0), samples(5.0)], SPEEDUP: [[1.0]]},
+    })
+    comparisons = {c.measurement.label: c.verdict for c in
+                   compare.compare_releases(read_results(root), "0.4.31", "0.5.3")}
+    assert comparisons["bench_elementwise.FusedChain.time_run(jax_jit, M, float32)"] == compare.SKIPPED
+    assert comparisons["bench_speedup.Speedup.track_vs_numpy(fused_chain/jax_jit, float32)"] == compare.MISSING_OLD
+
+
+def test_machines_are_never_mixed(tmp_path, capsys):
+    root = three_releases(tmp_path)
+    write_tree(root, machine="gpu-box", runs={"0.4.31": {TIME: [samples(9.0), samples(9.0)]},
+                                               "0.5.3": {TIME: [samples(9.0), samples(9.0)]}})
+    assert cli.main([str(root), "--machine", "gpu-box"]) == 0
+    assert "machine gpu-box" in capsys.readouterr().out
+    cli.main([str(root), "-o", str(tmp_path / "r.txt")])
+    assert (tmp_path / "r-m1.txt").exists() and (tmp_path / "r-gpu-box.txt").exists()
+
+
+def _missing(path):
+    return path / "missing"
+
+
+def _empty(path):
+    (path / "empty").mkdir()
+    return path / "empty"
+
+
+def _corrupt(path):
+    (path / "bad").mkdir()
+    (path / "bad" / "benchmarks.json").write_text("{oops")
+    return path / "bad"
+
+
+@pytest.mark.parametrize("make, message", [
+    (_missing, "is not a directory"), (_empty, "no benchmarks.json"), (_corrupt, "cannot read"),
+])
+def test_bad_input_exits_2_with_a_clear_message(tmp_path, capsys, make, message):
+    assert cli.main([str(make(tmp_path))]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_commit_and_release_exit_2(tmp_path, capsys):
+    root = three_releases(tmp_path)
+    assert cli.main([str(root), "--commit", "ffff"]) == 2
+    assert "no results for commit 'ffff'" in capsys.readouterr().err
+    assert cli.main([str(root), "--release", "9.9.9"]) == 2
+    assert "9.9.9 not measured" in capsys.readouterr().err
+
+
+def test_jaxlib_pairing_and_release_ranges():
+    jaxlibs = ["0.5.3", "0.5.1", "0.5.0", "0.4.38", "0.4.36"]
+    assert bisect_mod.paired_jaxlib("0.5.2", jaxlibs) == "0.5.1"
+    assert bisect_mod.paired_jaxlib("0.4.37", jaxlibs) == "0.4.36"
+    assert bisect_mod.paired_jaxlib("0.5.3", jaxlibs) == "0.5.3"
+    assert bisect_mod.releases_between("0.4.31", "0.5.3", ["0.5.3", "0.5.2", "0.5.0", "0.4.38", "0.4.31",
+                                                           "0.5.0rc1"]) == ["0.4.38", "0.5.0", "0.5.2"]
+
+
+def _fake_runner(root, slow_from, calls):
+    """Writes results as asv would: jax_jit is 1.5x slower from ``slow_from`` on."""
+
+    def run(release):
+        calls.append(release)
+        slow = release_key(release) >= release_key(slow_from)
+        data_dir = root / "m1"
+        existing = json.loads((data_dir / f"{COMMIT[:8]}-jax0.4.31.json").read_text())
+        existing["params"]["jax"] = release
+        existing["date"] = 5000 + len(calls)
+        existing["results"][TIME][0] = [1.0, 0.75 if slow else 0.5]
+        existing["results"][TIME][11] = [samples(1.0, seed=len(calls)), samples(0.75 if slow else 0.5, seed=9)]
+        (data_dir / f"{COMMIT[:8]}-jax{release}.json").write_text(json.dumps(existing))
+
+    return run
+
+
+def test_bisect_names_the_first_slow_release_running_few_environments(tmp_path):
+    root = write_tree(tmp_path / "r", runs={
+        "0.4.31": {TIME: [samples(1.0, seed=1), samples(0.5, seed=2)]},
+        "0.6.2": {TIME: [samples(1.0, seed=3), samples(0.75, seed=4)]},
+    })
+    between = ["0.4.33", "0.4.35", "0.4.38", "0.5.0", "0.5.3", "0.6.0", "0.6.1"]
+    calls = []
+    release, comparison = bisect_mod.bisect(root, "m1", COMMIT, "0.4.31", "0.6.2", between, "time_run",
+                                            _fake_runner(root, "0.5.3", calls))
+    assert release == "0.5.3" and comparison.ratio == pytest.approx(1.5, rel=0.05)
+    assert len(calls) <= 3 and "0.5.3" in calls
+
+
+def test_sweep_skips_measured_releases_and_cleans_up(tmp_path):
+    root = write_tree(tmp_path / "r", runs={"0.4.31": {TIME: [samples(1.0), samples(0.5)]}})
+    calls, cleaned = [], []
+    ran = bisect_mod.sweep(root, "m1", COMMIT, ["0.4.31", "0.4.33", "0.4.35"], "time_run",
+                           _fake_runner(root, "9.9", calls), cleanup=cleaned.append)
+    assert ran == calls == cleaned == ["0.4.33", "0.4.35"]
+    # resumable: a second sweep finds everything measured and runs nothing
+    assert bisect_mod.sweep(root, "m1", COMMIT, ["0.4.31", "0.4.33", "0.4.35"], "time_run",
+                            _fake_runner(root, "9.9", calls)) == []
