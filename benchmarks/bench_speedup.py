@@ -12,7 +12,8 @@ from .common import FIGURE_SIZE, case_ids, prepared_case, skip_unless, split_cas
 
 
 class Speedup:
-    params = [case_ids(lambda w, impl: impl.is_jax), ["float32", "float64"]]
+    # float32 only: the float64 ratios follow from time_run; this keeps the run in budget.
+    params = [case_ids(lambda w, impl: impl.is_jax), ["float32"]]
     param_names = ["case", "dtype"]
     version = "1"
     timeout = 300
@@ -27,4 +28,4 @@ class Speedup:
         self.candidate, _ = prepared_case(workload.name, impl.name, FIGURE_SIZE, dtype)
 
     def track_vs_numpy(self, case, dtype):
-        return speedup(self.reference, self.candidate, rounds=7, min_seconds=0.02)
+        return speedup(self.reference, self.candidate, rounds=5, min_seconds=0.02)

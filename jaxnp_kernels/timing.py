@@ -166,28 +166,29 @@ class Case:
         return self()
 
     # -- separate measurements -----------------------------------------------------------
+    def calibrate(self, min_seconds: float = 0.05) -> int:
+        """The number of calls that makes one sample last at least ``min_seconds``."""
+        number = 1
+        while True:
+            elapsed = self.sample(number) * number
+            if elapsed >= min_seconds or number >= 1 << 20:
+                return number
+            number *= 2 if elapsed <= 0 else max(2, min(10, int(min_seconds / elapsed) + 1))
+
+    def sample(self, number: int) -> float:
+        """Seconds per call, averaged over ``number`` consecutive calls."""
+        t0 = time.perf_counter()
+        for _ in range(number):
+            self()
+        return (time.perf_counter() - t0) / number
+
     def time(self, repeat: int = 5, number: int | None = None, min_seconds: float = 0.05) -> list[float]:
         """Seconds per call for ``repeat`` samples of ``number`` calls each.
 
         ``number`` is chosen so that one sample lasts at least ``min_seconds``.
         """
-        if number is None:
-            number = 1
-            while True:
-                t0 = time.perf_counter()
-                for _ in range(number):
-                    self()
-                elapsed = time.perf_counter() - t0
-                if elapsed >= min_seconds or number >= 1 << 20:
-                    break
-                number *= 2 if elapsed <= 0 else max(2, min(10, int(min_seconds / elapsed) + 1))
-        samples = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            for _ in range(number):
-                self()
-            samples.append((time.perf_counter() - t0) / number)
-        return samples
+        number = number or self.calibrate(min_seconds)
+        return [self.sample(number) for _ in range(repeat)]
 
     def compile_profile(self) -> CompileProfile:
         """Trace+lower seconds, compile seconds and first-call latency, from cold caches.
@@ -260,19 +261,15 @@ class Case:
                 "source": "tracemalloc_peak"}
 
 
-def median_seconds(case: Case, repeat: int = 7, min_seconds: float = 0.05) -> float:
-    """Median seconds per call of a prepared case."""
-    return statistics.median(case.time(repeat=repeat, min_seconds=min_seconds))
-
-
-def speedup(numerator: Case, denominator: Case, rounds: int = 5, min_seconds: float = 0.05) -> float:
+def speedup(numerator: Case, denominator: Case, rounds: int = 5, min_seconds: float = 0.02) -> float:
     """Time of ``numerator`` over time of ``denominator``, measured interleaved in this process.
 
     A ratio of two cases measured alternately in one process is far steadier on a noisy
     machine than two absolute times from different processes.  Both must be prepared.
     """
+    n_num, n_den = numerator.calibrate(min_seconds), denominator.calibrate(min_seconds)
     a, b = [], []
     for _ in range(rounds):
-        a.append(median_seconds(numerator, repeat=1, min_seconds=min_seconds))
-        b.append(median_seconds(denominator, repeat=1, min_seconds=min_seconds))
+        a.append(numerator.sample(n_num))
+        b.append(denominator.sample(n_den))
     return statistics.median(a) / statistics.median(b)
