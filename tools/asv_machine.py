@@ -2,6 +2,8 @@
 
     python tools/asv_machine.py MACHINE          register MACHINE with a constant description
     python tools/asv_machine.py --env-name JAX   the asv environment name of a JAX release
+    python tools/asv_machine.py --release-config JAX OUT   a one-environment config for a
+                                                 release outside the matrix (jaxlib paired)
 
 The machine description is constant (not probed), so results from every run of the same
 machine name land in one history.  ``JAXNP_MACHINE_DESCRIPTION`` may override the CPU text
@@ -10,13 +12,15 @@ machine name land in one history.  ``JAXNP_MACHINE_DESCRIPTION`` may override th
 
 import argparse
 import os
+import pathlib
 import subprocess
 import sys
 
 from asv import environment
 from asv.config import Config
 
-CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "asv.conf.json")
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CONFIG = str(ROOT / "asv.conf.json")
 CONSTANT_DESCRIPTION = {
     "os": "Linux (CI runner image)",
     "arch": "x86_64",
@@ -26,8 +30,8 @@ CONSTANT_DESCRIPTION = {
 }
 
 
-def env_names(release: str) -> list[str]:
-    conf = Config.load(CONFIG)
+def env_names(release: str, config: str = CONFIG) -> list[str]:
+    conf = Config.load(config)
     names = [env.name for env in environment.get_environments(conf, None)
              if env.requirements.get("jax") == release]
     if not names:
@@ -51,9 +55,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("machine", nargs="?")
     parser.add_argument("--env-name", metavar="JAX")
+    parser.add_argument("--config", default=CONFIG)
+    parser.add_argument("--release-config", nargs=2, metavar=("JAX", "OUT"))
     args = parser.parse_args()
-    if args.env_name:
-        print("\n".join(env_names(args.env_name)))
+    if args.release_config:
+        sys.path.insert(0, str(ROOT))  # the report's config writer; needs only NumPy here
+        from jaxnp_kernels.report.bisect import paired_jaxlib, pypi_versions, write_config
+
+        release, out = args.release_config
+        write_config(pathlib.Path(CONFIG), release, paired_jaxlib(release, pypi_versions("jaxlib")),
+                     pathlib.Path(out))
+    elif args.env_name:
+        print("\n".join(env_names(args.env_name, args.config)))
     elif args.machine:
         register(args.machine)
     else:

@@ -9,6 +9,9 @@
 #                                      M only) in the newest environment; exits non-zero on any
 #                                      failed benchmark
 #   tools/run-suite.sh --env JAX ...   choose the JAX releases (repeatable), e.g. --env 0.7.2
+#   tools/run-suite.sh --release-config JAX   run in a release outside the matrix (a generated
+#                                      one-environment config; used for new JAX releases)
+#   --no-publish                       skip asv publish (the workflows publish separately)
 #
 # Main-job settings: one round and at most 5 samples per timing (asv -a rounds=1 -a repeat=...),
 # so two environments fit in about 15 minutes on 2 cores; the full settings (2 rounds, up to 20
@@ -26,12 +29,16 @@ OLDEST_JAX=0.4.31   # and with the first
 
 mode=main
 releases=()
+publish=1
+extra_release=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --full) mode=full ;;
     --check-quick) mode=quick ;;
     --env) releases+=("$2"); shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --release-config) extra_release=$2; shift ;;
+    --no-publish) publish=0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -60,16 +67,23 @@ if [[ ! -x $venv/bin/asv ]] || ! "$venv/bin/asv" --version 2>/dev/null | grep -q
   log "installing asv $ASV_VERSION into $venv"
   "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --upgrade pip
-  "$venv/bin/python" -m pip install --quiet "asv==$ASV_VERSION" virtualenv
+  "$venv/bin/python" -m pip install --quiet "asv==$ASV_VERSION" virtualenv numpy
 fi
-asv=("$venv/bin/asv" --config asv.conf.json)
+config=asv.conf.json
+if [[ -n $extra_release ]]; then
+  # A release outside the matrix: a one-environment config, paired with its jaxlib.
+  config=.asv/release-$extra_release.conf.json
+  "$venv/bin/python" tools/asv_machine.py --release-config "$extra_release" "$config"
+  releases=("$extra_release")
+fi
+asv=("$venv/bin/asv" --config "$config")
 
 log "machine $MACHINE"
 "$venv/bin/python" tools/asv_machine.py "$MACHINE"
 
 env_args=()
 for release in "${releases[@]}"; do
-  name=$("$venv/bin/python" tools/asv_machine.py --env-name "$release")
+  name=$("$venv/bin/python" tools/asv_machine.py --config "$config" --env-name "$release")
   env_args+=(-E "$name")
 done
 
@@ -89,6 +103,10 @@ status=0
 "${asv[@]}" run --record-samples --show-stderr --machine "$MACHINE" "${settings[@]}" \
   "${env_args[@]}" "HEAD^!" || status=$?
 
+if [[ $publish -eq 0 ]]; then
+  log "done in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s (not published)"
+  exit "$status"
+fi
 log "publishing the site"
 if [[ -f tools/site/build_site.py ]]; then
   "$venv/bin/python" tools/site/build_site.py --asv "$venv/bin/asv"

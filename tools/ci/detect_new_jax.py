@@ -1,0 +1,81 @@
+"""Find the newest JAX release that the results history has not measured yet.
+
+    python tools/ci/detect_new_jax.py RESULTS_DIR [--pypi-json FILE] [--machine NAME]
+
+Reads PyPI's JSON for jax (https://pypi.org/pypi/jax/json, or FILE for tests and offline
+use), keeps final releases whose files are not all yanked, and prints the newest one that no
+result file of the machine records (as its environment's ``jax`` parameter); prints nothing
+when every release is measured.  With GITHUB_OUTPUT set, also writes ``release=...`` there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import re
+import sys
+import urllib.request
+
+
+def release_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+def pypi_releases(data: dict) -> list[str]:
+    out = []
+    for version, files in data.get("releases", {}).items():
+        if re.fullmatch(r"\d+(\.\d+)*", version) and files and not all(f.get("yanked") for f in files):
+            out.append(version)
+    return sorted(out, key=release_key)
+
+
+def measured_releases(results_dir: pathlib.Path, machine: str | None) -> set[str]:
+    found = set()
+    for path in results_dir.glob("*/*.json"):
+        if path.name == "machine.json" or (machine and path.parent.name != machine):
+            continue
+        try:
+            release = json.loads(path.read_text(encoding="utf-8")).get("params", {}).get("jax")
+        except (OSError, json.JSONDecodeError):
+            continue
+        if release:
+            found.add(release)
+    return found
+
+
+def newest_unmeasured(releases: list[str], measured: set[str]) -> str | None:
+    """The newest release not measured, if it is newer than everything measured."""
+    if not releases:
+        return None
+    newest = releases[-1]
+    if newest in measured:
+        return None
+    return newest
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results_dir", type=pathlib.Path)
+    parser.add_argument("--pypi-json", type=pathlib.Path)
+    parser.add_argument("--machine")
+    args = parser.parse_args(argv)
+    if args.pypi_json:
+        data = json.loads(args.pypi_json.read_text(encoding="utf-8"))
+    else:
+        with urllib.request.urlopen("https://pypi.org/pypi/jax/json", timeout=60) as response:
+            data = json.load(response)
+    release = newest_unmeasured(pypi_releases(data), measured_releases(args.results_dir, args.machine))
+    if release:
+        print(release)
+        if os.environ.get("GITHUB_OUTPUT"):
+            with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as f:
+                f.write(f"release={release}\n")
+    else:
+        print("every JAX release on PyPI is already measured", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
