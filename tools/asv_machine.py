@@ -4,6 +4,7 @@
     python tools/asv_machine.py --env-name JAX   the asv environment name of a JAX release
     python tools/asv_machine.py --release-config JAX OUT   a one-environment config for a
                                                  release outside the matrix (jaxlib paired)
+    python tools/asv_machine.py --gpu-config OUT  the matrix with CUDA builds of JAX
 
 The machine description is constant (not probed), so results from every run of the same
 machine name land in one history.  ``JAXNP_MACHINE_DESCRIPTION`` may override the CPU text
@@ -11,6 +12,7 @@ machine name land in one history.  ``JAXNP_MACHINE_DESCRIPTION`` may override th
 """
 
 import argparse
+import json
 import os
 import pathlib
 import subprocess
@@ -40,6 +42,34 @@ def env_names(release: str, config: str = CONFIG) -> list[str]:
     return names
 
 
+def _read_config(path) -> dict:
+    text = pathlib.Path(path).read_text(encoding="utf-8")
+    return json.loads("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//")))
+
+
+def write_gpu_config(out: str) -> None:
+    """asv.conf.json with every environment on the CUDA 12 build of its JAX release.
+
+    Each environment adds ``jax-cuda12-plugin`` and ``jax-cuda12-pjrt`` of its release (the
+    packages behind ``jax[cuda12-local]``, using the runner's installed CUDA 12; asv cannot
+    pass the bracketed extra ``jax[cuda12]`` to pip).  Benchmarks start with ``spawn`` (CUDA
+    does not survive a fork) and without forced host devices (the GPUs are the devices).
+    The environment names contain the plugin, so every result says it ran on CUDA; the
+    machine name (JAXNP_MACHINE) names the GPU.
+    """
+    conf = _read_config(CONFIG)
+    for entry in conf["include"]:
+        release = entry["req"]["jax"]
+        entry["req"]["jax-cuda12-plugin"] = release
+        entry["req"]["jax-cuda12-pjrt"] = release
+        entry["env_nobuild"].pop("XLA_FLAGS", None)
+    conf["matrix"]["env_nobuild"].pop("XLA_FLAGS", None)
+    conf["launch_method"] = "spawn"
+    for key in ("repo", "benchmark_dir", "env_dir", "results_dir", "html_dir"):
+        conf[key] = str(ROOT / conf[key])
+    pathlib.Path(out).write_text(json.dumps(conf, indent=2), encoding="utf-8")
+
+
 def register(machine: str) -> None:
     description = dict(CONSTANT_DESCRIPTION)
     if os.environ.get("JAXNP_MACHINE_DESCRIPTION"):
@@ -57,8 +87,11 @@ def main() -> None:
     parser.add_argument("--env-name", metavar="JAX")
     parser.add_argument("--config", default=CONFIG)
     parser.add_argument("--release-config", nargs=2, metavar=("JAX", "OUT"))
+    parser.add_argument("--gpu-config", metavar="OUT")
     args = parser.parse_args()
-    if args.release_config:
+    if args.gpu_config:
+        write_gpu_config(args.gpu_config)
+    elif args.release_config:
         sys.path.insert(0, str(ROOT))  # the report's config writer; needs only NumPy here
         from jaxnp_kernels.report.bisect import paired_jaxlib, pypi_versions, write_config
 

@@ -11,12 +11,16 @@
 #   tools/run-suite.sh --env JAX ...   choose the JAX releases (repeatable), e.g. --env 0.7.2
 #   tools/run-suite.sh --release-config JAX   run in a release outside the matrix (a generated
 #                                      one-environment config; used for new JAX releases)
+#   --gpu                              CUDA 12 builds of JAX (a GPU runner with CUDA 12 installed;
+#                                      set JAXNP_MACHINE to name the GPU, e.g. jaxnp-gpu-a100)
 #   --no-publish                       skip asv publish (the workflows publish separately)
 #
-# Main-job settings: one round and at most 5 samples per timing (asv -a rounds=1 -a repeat=...),
-# so two environments fit in about 15 minutes on 2 cores; the full settings (2 rounds, up to 20
-# samples) are what the published history uses.  Raw samples are always recorded
-# (--record-samples).  Results accumulate in .asv/results and are never deleted.
+# Main-job settings: size M only, one round and at most 5 samples per timing (asv -a rounds=1
+# -a repeat=...), so two environments fit in about 15 minutes on 2 cores; the full settings
+# (sizes M and L, 2 rounds, up to 20 samples) are what the published history uses.  Raw samples
+# are always recorded (--record-samples).  Results accumulate in .asv/results and are never
+# replaced: a commit already measured in an environment is skipped (--skip-existing), and the
+# quick pass is a --dry-run.
 #
 # Environment: JAXNP_MACHINE (default jaxnp-ci-2core) names the machine the results belong to.
 set -euo pipefail
@@ -30,6 +34,7 @@ OLDEST_JAX=0.4.31   # and with the first
 mode=main
 releases=()
 publish=1
+gpu=0
 extra_release=""
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -38,7 +43,8 @@ while [[ $# -gt 0 ]]; do
     --env) releases+=("$2"); shift ;;
     --release-config) extra_release=$2; shift ;;
     --no-publish) publish=0 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --gpu) gpu=1 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -70,6 +76,11 @@ if [[ ! -x $venv/bin/asv ]] || ! "$venv/bin/asv" --version 2>/dev/null | grep -q
   "$venv/bin/python" -m pip install --quiet "asv==$ASV_VERSION" virtualenv numpy
 fi
 config=asv.conf.json
+if [[ $gpu -eq 1 ]]; then
+  config=.asv/gpu.conf.json
+  mkdir -p .asv
+  "$venv/bin/python" tools/asv_machine.py --gpu-config "$config"
+fi
 if [[ -n $extra_release ]]; then
   # A release outside the matrix: a one-environment config, paired with its jaxlib.
   config=.asv/release-$extra_release.conf.json
@@ -91,17 +102,24 @@ if [[ $mode == quick ]]; then
   log "asv check"
   "${asv[@]}" check "${env_args[@]}"
   log "quick pass (every benchmark once, size M) in JAX ${releases[*]}"
-  JAXNP_ASV_SIZES=M "${asv[@]}" run --quick --show-stderr --machine "$MACHINE" "${env_args[@]}" "HEAD^!"
+  # --dry-run: a check, not a measurement; it must never replace recorded results.
+  JAXNP_ASV_SIZES=M "${asv[@]}" run --quick --dry-run --show-stderr --machine "$MACHINE" \
+    "${env_args[@]}" "HEAD^!"
   log "quick pass done in $((SECONDS - start)) s"
   exit 0
 fi
 
 settings=()
-[[ $mode == main ]] && settings=(-a rounds=1 -a "repeat=(3, 5, 4.0)")
-log "running the suite on $(git rev-parse --short HEAD) in JAX ${releases[*]} ($mode settings)"
+sizes=M,L
+if [[ $mode == main ]]; then
+  settings=(-a rounds=1 -a "repeat=(3, 5, 4.0)")
+  sizes=M
+fi
+log "running the suite on $(git rev-parse --short HEAD) in JAX ${releases[*]} ($mode settings, sizes $sizes)"
 status=0
-"${asv[@]}" run --record-samples --show-stderr --machine "$MACHINE" "${settings[@]}" \
-  "${env_args[@]}" "HEAD^!" || status=$?
+# --skip-existing: a commit already measured in an environment keeps its results untouched.
+JAXNP_ASV_SIZES=$sizes "${asv[@]}" run --record-samples --skip-existing --show-stderr \
+  --machine "$MACHINE" "${settings[@]}" "${env_args[@]}" "HEAD^!" || status=$?
 
 if [[ $publish -eq 0 ]]; then
   log "done in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s (not published)"

@@ -1,0 +1,63 @@
+"""Compile cost, memory and the subprocess measurements (threads, persistent cache) work end to end.
+
+No timing ratio is asserted (performance is the benchmarks' job); what is asserted is that each
+figure is measured, positive, and moves the way its definition says it must.
+"""
+
+import os
+
+import pytest
+
+import jaxnp_kernels as jk
+from jaxnp_kernels import isolated, machine
+
+
+def test_compile_profile_measures_each_phase_and_grows_with_the_graph():
+    small = jk.Case("compile_chain", "jax_jit", "S", "float32").compile_profile()
+    large = jk.Case("compile_chain", "jax_jit", "M", "float32").compile_profile()
+    for profile in (small, large):
+        assert profile.trace_lower_seconds > 0 and profile.compile_seconds > 0
+        assert profile.first_call_seconds > 0
+    # 10 links vs 100 links: tracing ten times the operations cannot be cheaper
+    assert large.trace_lower_seconds > small.trace_lower_seconds
+
+
+def test_compile_profile_refuses_op_by_op_implementations():
+    with pytest.raises(jk.Unsupported, match="not jitted"):
+        jk.Case("compile_chain", "jax_eager", "S", "float32").compile_profile()
+
+
+def test_memory_profile_numpy_materialises_the_chain_and_xla_does_not():
+    numpy_side = jk.Case("fused_chain", "numpy", "M", "float32").memory_profile()
+    jax_side = jk.Case("fused_chain", "jax_jit", "M", "float32").memory_profile()
+    n_bytes = 1_000_000 * 4
+    assert numpy_side["source"] == "tracemalloc_peak" and jax_side["source"] == "xla_memory_analysis"
+    assert numpy_side["output_bytes"] == jax_side["output_bytes"] == n_bytes
+    # sin(x)*exp(x)+log(x+1): NumPy holds at least two full-size temporaries at its peak
+    assert numpy_side["intermediate_bytes"] >= 2 * n_bytes
+    assert jax_side["intermediate_bytes"] < numpy_side["intermediate_bytes"]
+
+
+def test_thread_settings_reach_the_subprocess():
+    one = machine.single_thread_environment({"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
+    assert one["OMP_NUM_THREADS"] == one["OPENBLAS_NUM_THREADS"] == "1"
+    assert "intra_op_parallelism_threads=1" in one["XLA_FLAGS"]
+    assert "device_count=2" in one["XLA_FLAGS"]
+    back = machine.all_threads_environment(one)
+    assert "intra_op_parallelism_threads" not in back.get("XLA_FLAGS", "")
+    result = isolated.time_with_threads("elementwise", "jax_jit", "S", "float32", "one", repeat=2)
+    assert result["median_seconds"] > 0
+
+
+def test_cold_start_with_a_persistent_cache_writes_and_reuses_it(tmp_path):
+    cold = isolated.cold_start("compile_chain", "jax_jit", "S", "float32", cache_dir=tmp_path)
+    assert cold["first_call_seconds"] > 0 and cold["cache_dir"] == str(tmp_path)
+    written = [f for _, _, files in os.walk(tmp_path) for f in files]
+    assert written, "the persistent compilation cache wrote nothing"
+    warm = isolated.cold_start("compile_chain", "jax_jit", "S", "float32", cache_dir=tmp_path)
+    assert warm["first_call_seconds"] > 0
+
+
+def test_unsupported_in_a_subprocess_is_reported_as_such():
+    with pytest.raises(jk.Unsupported):
+        isolated.cold_start("compile_chain", "jax_eager", "S", "float32")
