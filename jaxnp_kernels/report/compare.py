@@ -8,8 +8,10 @@ A benchmark is a **regression** (or an **improvement**) when both hold:
 2. the change is not noise: with recorded samples on both sides (``asv run
    --record-samples``), the two-sided Mann-Whitney U test rejects "same distribution"
    at ``alpha`` (default 0.01); without samples, asv's stored 99% confidence intervals
-   must not overlap.  Single-value figures (track benchmarks without samples or
-   intervals) get a verdict on the threshold alone and are marked so.
+   must not overlap.  A figure recorded as a single value (a track benchmark) can only
+   be judged when it is deterministic (bytes from XLA's memory analysis or tracemalloc,
+   device counts); a single timing-derived value (compile seconds, a speedup) is never
+   judged, since no test can tell its change from noise.
 
 Everything else is "no change"; a benchmark skipped or failed on one side, or present
 in only one release, is listed as such and never gets a verdict.
@@ -18,12 +20,15 @@ in only one release, is listed as such and never gets a verdict.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 
 from .results import Measurement, release_key
 from .stats import mann_whitney_u
 
 HIGHER_IS_BETTER_UNITS = {"ratio", "GB/s", "GFLOP/s", "fraction", "devices"}
+#: Units whose single values are exact (no timing noise), so a single value can be judged.
+DETERMINISTIC_UNITS = {"bytes", "devices"}
 DEFAULT_THRESHOLD = 1.2
 DEFAULT_ALPHA = 0.01
 
@@ -57,10 +62,16 @@ def compare_pair(old: Measurement | None, new: Measurement | None, threshold=DEF
         return Comparison(old, new, None, None, None, "", MISSING_OLD)
     if new is None:
         return Comparison(old, new, None, None, None, "", MISSING_NEW)
-    if old.value is None or new.value is None or old.value == 0:
+    if old.value is None or new.value is None:
         return Comparison(old, new, None, None, None, "", SKIPPED)
-    ratio = new.value / old.value
-    worse = 1 / ratio if higher_is_better(new.unit) else ratio
+    if old.value == 0:  # e.g. XLA needing no temporary buffer at all before
+        ratio = 1.0 if new.value == 0 else math.inf
+    else:
+        ratio = new.value / old.value
+    if higher_is_better(new.unit):
+        worse = 1 / ratio if ratio else math.inf
+    else:
+        worse = ratio
     p_value, evidence, significant = None, "single value", True
     if old.samples and new.samples and len(old.samples) >= 2 and len(new.samples) >= 2:
         _, p_value = mann_whitney_u(old.samples, new.samples)
@@ -68,6 +79,8 @@ def compare_pair(old: Measurement | None, new: Measurement | None, threshold=DEF
     elif old.ci_99 and new.ci_99:
         evidence = "ci-99"
         significant = old.ci_99[1] < new.ci_99[0] or new.ci_99[1] < old.ci_99[0]
+    elif new.unit not in DETERMINISTIC_UNITS:
+        evidence, significant = "single value, untestable", False
     if worse >= threshold and significant:
         verdict = REGRESSION
     elif worse <= 1 / threshold and significant:
