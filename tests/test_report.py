@@ -112,11 +112,11 @@ def test_report_exit_code_is_1_on_regression_and_formats_render(tmp_path, capsys
     assert text.index("0.4.31") < text.index("0.10.2")
     assert cli.main([str(root), "--format", "markdown"]) == 1
     md = capsys.readouterr().out
-    assert re.search(r"\| regression \| `bench_elementwise.FusedChain.time_run\(jax_jit, M, float32\)` \| 1\.[45]\dx \| p=", md)
+    assert re.search(r"\| regression \| `bench_elementwise.FusedChain.time_run\(jax_jit, M, float32\)` \| 1\.[45]\d*x \| 50\d ms → 7\d\d ms \| p=", md)
     out = tmp_path / "report.html"
     assert cli.main([str(root), "--format", "html", "-o", str(out)]) == 1
     page = out.read_text()
-    assert page.count("data:image/png;base64,") >= 2 and "http://" not in page and "https://" not in page
+    assert page.count("data:image/png;base64,") >= 3 and "http://" not in page and "https://" not in page
 
 
 def test_no_regression_exits_0_and_single_release_says_nothing_to_compare(tmp_path, capsys):
@@ -228,3 +228,30 @@ def test_sweep_skips_measured_releases_and_cleans_up(tmp_path):
     # resumable: a second sweep finds everything measured and runs nothing
     assert bisect_mod.sweep(root, "m1", COMMIT, ["0.4.31", "0.4.33", "0.4.35"], "time_run",
                             _fake_runner(root, "9.9", calls)) == []
+
+
+def test_without_samples_the_stored_99_percent_intervals_decide_and_the_report_says_so(tmp_path, capsys):
+    root = write_tree(tmp_path / "r", runs={"0.4.31": {TIME: [[1.0], [0.5]]}, "0.5.3": {TIME: [[1.0], [0.75]]}})
+    for path in (root / "m1").glob(f"{COMMIT[:8]}-*.json"):
+        data = json.loads(path.read_text())
+        row = data["results"][TIME]
+        values = row[0]
+        row[5] = [v * 0.99 for v in values]   # stats_ci_99_a
+        row[6] = [v * 1.01 for v in values]   # stats_ci_99_b
+        row[11] = None                        # no samples recorded
+        path.write_text(json.dumps(data))
+    comparisons = {c.measurement.param("implementation"): c
+                   for c in compare.compare_releases(read_results(root), "0.4.31", "0.5.3")}
+    assert comparisons["jax_jit"].verdict == compare.REGRESSION and comparisons["jax_jit"].evidence == "ci-99"
+    assert comparisons["numpy"].verdict == compare.NO_CHANGE
+    assert cli.main([str(root)]) == 1
+    assert "ci-99" in capsys.readouterr().out
+
+
+def test_figures_are_shown_in_their_units():
+    from jaxnp_kernels.report.render_text import format_value
+
+    assert format_value(0.00075, "seconds") == "750 us"
+    assert format_value(4.2e6, "bytes") == "4.2 MB"
+    assert format_value(0.091, "fraction") == "9.1%"
+    assert format_value(None, "seconds") == "-"

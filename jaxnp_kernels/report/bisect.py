@@ -188,6 +188,8 @@ def main(argv: list[str]) -> int:
         p.add_argument("--commit", required=True, help="the commit whose results are compared")
         p.add_argument("--bench", required=True, help="regular expression of the benchmarks to run")
         p.add_argument("--releases", nargs="*", help="candidate JAX releases (default: from PyPI)")
+        p.add_argument("--jaxlib-releases", nargs="*",
+                       help="jaxlib releases to pair with (default: --releases if given, else from PyPI)")
         if mode == "bisect":
             p.add_argument("--good", required=True)
             p.add_argument("--bad", required=True)
@@ -202,7 +204,8 @@ def main(argv: list[str]) -> int:
         if not config.is_file():
             raise BisectError(f"{config} not found")
         versions = args.releases if args.releases is not None else pypi_versions("jax")
-        jaxlibs = args.releases if args.releases is not None else pypi_versions("jaxlib")
+        jaxlibs = (args.jaxlib_releases if args.jaxlib_releases is not None
+                   else args.releases if args.releases is not None else pypi_versions("jaxlib"))
         if args.mode == "bisect":
             run = asv_runner(args.asv, config, args.commit, args.bench, args.machine, jaxlibs)
             release, comparison = bisect(args.results_dir, args.machine, args.commit, args.good, args.bad,

@@ -30,6 +30,27 @@ class PairReport:
         return [c for c in self.comparisons if c.verdict == verdict]
 
 
+@dataclasses.dataclass(frozen=True)
+class FigureTable:
+    """One figure of the suite per case and release, e.g. compile seconds of each jitted case."""
+
+    title: str
+    unit: str
+    values: dict[str, dict[str, float]]                     # case -> release -> value
+
+
+#: The per-release figures the report shows: (benchmark name suffix, title, unit).
+FIGURES = (
+    ("CompileCost.track_compile_seconds", "XLA compile seconds (size M)", "seconds"),
+    ("CompileCost.track_first_call_seconds", "First call seconds: trace + compile + run (size M)", "seconds"),
+    ("Memory.track_intermediate_bytes", "Intermediate bytes: NumPy tracemalloc peak / XLA temp (size M)", "bytes"),
+    ("MemoryRoofline.track_fraction_of_copy_bandwidth", "Fraction of the machine's copy bandwidth", "fraction"),
+    ("ComputeRoofline.track_fraction_of_matmul_peak", "Fraction of the machine's matmul peak", "fraction"),
+    ("Machine.track_copy_gbytes_per_s", "Machine copy bandwidth", "GB/s"),
+    ("Machine.track_matmul_f32_gflops", "Machine float32 matmul peak", "GFLOP/s"),
+)
+
+
 @dataclasses.dataclass
 class Report:
     machine: str
@@ -37,8 +58,8 @@ class Report:
     releases: list[str]                     # version order
     pairs: list[PairReport]
     speedups: dict[tuple[str, str, str], dict[str, float]]   # (workload, impl, dtype) -> release -> x
-    compile_seconds: dict[str, dict[str, float]]            # case -> release -> s
-    memory_bytes: dict[str, dict[str, float]]               # case -> release -> bytes
+    jit_seconds: dict[str, dict[str, float]]                # "workload/impl" -> release -> s (M, float32)
+    figures: list[FigureTable]                              # compile, memory, roofline per release
     scorecards: dict[str, list[scorecard.ClaimVerdict]]     # release -> verdicts
     threshold: float
     alpha: float
@@ -59,11 +80,30 @@ def newest_commit(measurements: list[Measurement], machine: str) -> str:
     return max(dated)[1]
 
 
-def _figure(ms: list[Measurement], suffix: str):
+def _figure(ms: list[Measurement], suffix: str) -> dict[str, dict[str, float]]:
+    """case -> release -> value of the benchmarks ending in ``suffix`` (case: their params)."""
     out: dict = {}
     for m in ms:
         if m.benchmark.endswith(suffix) and m.value is not None:
-            out.setdefault(m.param("case"), {})[m.release] = m.value
+            case = ", ".join(p.strip("'") for p in m.params) or m.benchmark.rsplit(".", 2)[-2]
+            out.setdefault(case, {})[m.release] = m.value
+    return out
+
+
+def _jit_seconds(ms: list[Measurement], size="M", dtype="float32") -> dict[str, dict[str, float]]:
+    """Steady-state time of each workload's first jitted implementation, per release."""
+    wanted = {}
+    for w in registry.all_workloads():
+        impl = next((i.name for i in w.implementations if i.jit), None)
+        if impl:
+            wanted[f".{registry.camel_name(w.name)}.time_run"] = f"{w.name}/{impl}"
+    out: dict = {}
+    for m in ms:
+        suffix = "." + ".".join(m.benchmark.split(".")[-2:])
+        case = wanted.get(suffix)
+        if (case and m.value is not None and m.param("implementation") == case.split("/")[1]
+                and m.param("size") == size and m.param("dtype") == dtype):
+            out.setdefault(case, {})[m.release] = m.value
     return out
 
 
@@ -100,8 +140,9 @@ def build_report(measurements: list[Measurement], machine: str, commit: str | No
     by_release = {r: [m for m in at_commit if m.release == r] for r in available}
     return Report(
         machine=machine, commit=commit, releases=available, pairs=pairs, speedups=speedups,
-        compile_seconds=_figure(at_commit, "CompileCost.track_compile_seconds"),
-        memory_bytes=_figure(at_commit, "Memory.track_intermediate_bytes"),
+        jit_seconds=_jit_seconds(at_commit),
+        figures=[FigureTable(title, unit, values) for suffix, title, unit in FIGURES
+                 if (values := _figure(at_commit, suffix))],
         scorecards={r: scorecard.score(ms) for r, ms in by_release.items()},
         threshold=threshold, alpha=alpha,
     )

@@ -14,7 +14,7 @@ import math
 
 from . import compare
 from .build import Report, main_speedups
-from .render_text import comparison_rows
+from .render_text import comparison_rows, format_change, format_ratio, format_value
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
@@ -41,6 +41,27 @@ def _charts(report: Report) -> list[tuple[str, str]]:
     import matplotlib.pyplot as plt
 
     charts = []
+    times = {case: values for case, values in sorted(report.jit_seconds.items()) if len(values) > 1}
+    if times and len(report.releases) > 1:
+        names = list(times)
+        grid = []
+        for name in names:
+            base = next(times[name][r] for r in report.releases if r in times[name])
+            grid.append([math.log2(times[name][r] / base) if r in times[name] else math.nan
+                         for r in report.releases])
+        fig, ax = plt.subplots(figsize=(2 + 1.1 * len(report.releases), 0.32 * len(names) + 1.5))
+        image = ax.imshow(grid, cmap="RdYlGn_r", vmin=-1.5, vmax=1.5, aspect="auto")
+        ax.set_xticks(range(len(report.releases)), report.releases, rotation=45)
+        ax.set_yticks(range(len(names)), names, fontsize=8)
+        for i, row in enumerate(grid):
+            for j, value in enumerate(row):
+                if not math.isnan(value):
+                    ax.text(j, i, f"{2 ** value:.2g}", ha="center", va="center", fontsize=7)
+        fig.colorbar(image, ax=ax, label="log2 time / time in oldest release (>0: slower)")
+        ax.set_title("Steady-state time vs the oldest release (jitted, float32, M)")
+        charts.append(("Change heatmap: workloads x releases", _png(fig)))
+        plt.close(fig)
+
     speedups = main_speedups(report)
     if speedups:
         names = list(speedups)
@@ -113,24 +134,25 @@ def render(report: Report) -> str:
                      f"{len(pair.with_verdict(compare.IMPROVEMENT))} improvements, "
                      f"{len(pair.with_verdict(compare.NO_CHANGE))} unchanged.</p>")
         if rows:
-            parts.append("<table><tr><th>verdict</th><th>benchmark</th><th>new/old</th><th>evidence</th></tr>")
+            parts.append("<table><tr><th>verdict</th><th>benchmark</th><th>new/old</th><th>old → new</th>"
+                         "<th>evidence</th></tr>")
             for c in rows:
-                ratio = "–" if c.ratio is None else f"{c.ratio:.2f}x"
+                ratio = format_ratio(c)
+                change = e(format_change(c)).replace("-&gt;", "→")
                 evidence = f"p={c.p_value:.3g}" if c.p_value is not None else c.evidence
                 css = c.verdict.replace(" ", "-")
                 parts.append(f"<tr class='{css}'><td>{e(c.verdict)}</td><td><code>{e(c.measurement.label)}"
-                             f"</code></td><td class='num'>{ratio}</td><td>{e(evidence)}</td></tr>")
+                             f"</code></td><td class='num'>{ratio}</td><td>{change}</td>"
+                             f"<td>{e(evidence)}</td></tr>")
             parts.append("</table>")
-    for title, table in (("Compile seconds (trace+lower+compile, M, float32)", report.compile_seconds),
-                         ("Intermediate bytes (NumPy tracemalloc / XLA temp, M, float32)", report.memory_bytes)):
-        if table:
-            parts.append(f"<h2>{e(title)}</h2><table><tr><th>case</th>"
-                         + "".join(f"<th>{e(r)}</th>" for r in report.releases) + "</tr>")
-            for case, values in sorted(table.items()):
-                cells = "".join(f"<td class='num'>{values[r]:.4g}</td>" if r in values else "<td>–</td>"
-                                for r in report.releases)
-                parts.append(f"<tr><td>{e(case)}</td>{cells}</tr>")
-            parts.append("</table>")
+    for table in report.figures:
+        parts.append(f"<h2>{e(table.title)}</h2><table><tr><th>case</th>"
+                     + "".join(f"<th>JAX {e(r)}</th>" for r in report.releases) + "</tr>")
+        for case, values in sorted(table.values.items()):
+            cells = "".join(f"<td class='num'>{e(format_value(values.get(r), table.unit))}</td>"
+                            for r in report.releases)
+            parts.append(f"<tr><td>{e(case)}</td>{cells}</tr>")
+        parts.append("</table>")
     newest = report.releases[-1]
     parts.append(f"<h2>Claims scorecard (JAX {e(newest)})</h2><table><tr><th>claim</th><th>verdict</th>"
                  "<th>support</th><th>rule</th><th>figures</th></tr>")

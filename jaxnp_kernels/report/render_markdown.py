@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import compare
 from .build import Report, main_speedups
-from .render_text import comparison_rows
+from .render_text import comparison_rows, format_change, format_ratio, format_value
 
 
 def render(report: Report) -> str:
@@ -21,11 +21,11 @@ def render(report: Report) -> str:
                    f"{len(pair.with_verdict(compare.NO_CHANGE))} unchanged")
         out.append("")
         if rows:
-            out += ["| verdict | benchmark | new/old | evidence |", "|---|---|---:|---|"]
+            out += ["| verdict | benchmark | new/old | old → new | evidence |", "|---|---|---:|---|---|"]
             for c in rows:
-                ratio = "–" if c.ratio is None else f"{c.ratio:.2f}x"
                 evidence = f"p={c.p_value:.3g}" if c.p_value is not None else c.evidence
-                out.append(f"| {c.verdict} | `{c.measurement.label}` | {ratio} | {evidence} |")
+                change = format_change(c).replace("->", "→")
+                out.append(f"| {c.verdict} | `{c.measurement.label}` | {format_ratio(c)} | {change} | {evidence} |")
             out.append("")
     speedups = main_speedups(report)
     if speedups:
@@ -35,6 +35,13 @@ def render(report: Report) -> str:
         for key, values in speedups.items():
             out.append(f"| {key} | " + " | ".join(f"{values[r]:.2f}x" if r in values else "–"
                                                     for r in report.releases) + " |")
+        out.append("")
+    for table in report.figures:
+        out += [f"### {table.title}", "", "| case | " + " | ".join(f"JAX {r}" for r in report.releases) + " |",
+                "|---|" + "---:|" * len(report.releases)]
+        for case, values in sorted(table.values.items()):
+            out.append(f"| {case} | " + " | ".join(format_value(values.get(r), table.unit)
+                                                  for r in report.releases) + " |")
         out.append("")
     newest = report.releases[-1]
     out += [f"### Claims scorecard (JAX {newest})", "", "| claim | verdict | support | rule | deciding figures |",

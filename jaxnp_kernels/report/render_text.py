@@ -6,8 +6,40 @@ from . import compare
 from .build import Report, main_speedups
 
 
-def _fmt_ratio(c: compare.Comparison) -> str:
-    return "-" if c.ratio is None else f"{c.ratio:.2f}x"
+def format_value(value: float | None, unit: str) -> str:
+    """A value in its unit, scaled for reading: 0.75 ms, 4.2 MB, 12.5 GB/s, 1.33x, 9.1%."""
+    if value is None:
+        return "-"
+    if unit == "seconds":
+        for scale, suffix in ((1.0, "s"), (1e-3, "ms"), (1e-6, "us")):
+            if abs(value) >= scale:
+                return f"{value / scale:.3g} {suffix}"
+        return f"{value * 1e9:.3g} ns"
+    if unit == "bytes":
+        for scale, suffix in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+            if abs(value) >= scale:
+                return f"{value / scale:.3g} {suffix}"
+        return f"{value:.0f} B"
+    if unit == "ratio":
+        return f"{value:.3g}x"
+    if unit == "fraction":
+        return f"{value:.1%}"
+    return f"{value:.3g} {unit}"
+
+
+def format_change(c: compare.Comparison) -> str:
+    """``old -> new`` in the benchmark's unit."""
+    unit = c.measurement.unit
+    old = format_value(c.old.value if c.old else None, unit)
+    new = format_value(c.new.value if c.new else None, unit)
+    return f"{old} -> {new}"
+
+
+def format_ratio(c: compare.Comparison) -> str:
+    if c.ratio is None:
+        return "-"
+    return "inf" if c.ratio == float("inf") else f"{c.ratio:.3g}x"
+
 
 
 def _fmt_p(c: compare.Comparison) -> str:
@@ -41,8 +73,10 @@ def render(report: Report) -> str:
         rows = comparison_rows(pair)
         if rows:
             width = max(len(c.measurement.label) for c in rows)
+            lines.append(f"  {'verdict':<17} {'benchmark':<{width}}  {'new/old':>8}  {'old -> new':<24}  evidence")
             for c in rows:
-                lines.append(f"  {c.verdict:<17} {c.measurement.label:<{width}}  {_fmt_ratio(c):>8}  {_fmt_p(c)}")
+                lines.append(f"  {c.verdict:<17} {c.measurement.label:<{width}}  {format_ratio(c):>8}  "
+                             f"{format_change(c):<24}  {_fmt_p(c)}")
         lines.append("")
     speedups = main_speedups(report)
     if speedups:
@@ -52,6 +86,14 @@ def render(report: Report) -> str:
         for key, values in speedups.items():
             cells = "  ".join(f"{values[r]:7.2f}x" if r in values else f"{'-':>8}" for r in report.releases)
             lines.append(f"  {key:<{width}}  {cells}")
+        lines.append("")
+    for table in report.figures:
+        lines.append(f"== {table.title}")
+        width = max(len(case) for case in table.values)
+        lines.append(f"  {'case':<{width}}  " + "  ".join(f"{r:>10}" for r in report.releases))
+        for case, values in sorted(table.values.items()):
+            cells = "  ".join(f"{format_value(values.get(r), table.unit):>10}" for r in report.releases)
+            lines.append(f"  {case:<{width}}  {cells}")
         lines.append("")
     newest = report.releases[-1]
     lines.append(f"== Claims scorecard, JAX {newest}")
