@@ -4,7 +4,9 @@
 elementwise chain (subtract, exp), a second reduction (sum) and a cheap epilogue.  NumPy
 allocates the shifted and exponentiated rows as full-size temporaries; XLA can fuse the
 elementwise chain into the second reduction.  This is the core of softmax and of every
-classification loss.  Claims: fusion, reduction.
+classification loss.  Inputs are N(0, 3^2), a spread typical of a classifier's logits;
+every result is finite.  "jax_nn" times the library function ``jax.nn.logsumexp``,
+which adds handling of infinities.  Claims: fusion, reduction.
 """
 
 import jax
@@ -33,8 +35,8 @@ def jax_library_logsumexp(x):
 
 
 def cost(dtype, rows, cols):
-    # per element: max, subtract, exp, add (4); per row: log and add.  x read once, one
-    # value per row written.
+    # Per element: max, subtract, exp, add (4; a transcendental counts as one); per row: log
+    # and add.  Compulsory traffic: x read once, one value per row written.
     n = rows * cols
     return Cost(flops=4 * n + 2 * rows, bytes=(n + rows) * dtype.itemsize)
 
@@ -49,12 +51,13 @@ WORKLOADS = (
                "L": {"rows": 4096, "cols": 4096}},
         make_inputs_fn=make_inputs,
         implementations=(
-            numpy_impl(numpy_logsumexp),
-            jax_jit(jax_logsumexp),
-            jax_eager(jax_logsumexp),
+            numpy_impl(numpy_logsumexp, description="NumPy, written out: two full-size temporaries"),
+            jax_jit(jax_logsumexp, description="JAX, written out, under jit"),
+            jax_eager(jax_logsumexp, description="JAX, written out, op by op"),
             jax_jit(jax_library_logsumexp, "jax_nn", description="jax.nn.logsumexp under jit"),
         ),
         cost_fn=cost,
+        # Results are ~10-20; measured deviations: ~1% of the float32 bound, 0.02% of float64's.
         tolerance={"float32": (1e-5, 1e-5), "float64": (1e-12, 1e-12)},
     ),
 )
