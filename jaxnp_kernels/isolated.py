@@ -56,3 +56,34 @@ def cold_start(workload: str, implementation: str, size: str, dtype: str,
     if cache_dir is not None:
         args += ["--cache-dir", os.fspath(cache_dir)]
     return _run(args, dict(os.environ), timeout)
+
+
+def host_device_environment(devices: int, base: dict[str, str] | None = None) -> dict[str, str]:
+    """An environment in which JAX's CPU backend shows ``devices`` devices.
+
+    Any ``--xla_force_host_platform_device_count`` already in ``XLA_FLAGS`` is replaced;
+    with ``devices == 1`` it is removed, leaving the one default CPU device.
+    """
+    if devices < 1:
+        raise ValueError(f"devices must be at least 1, got {devices}")
+    env = dict(os.environ if base is None else base)
+    flags = [f for f in env.get("XLA_FLAGS", "").split()
+             if not f.startswith("--xla_force_host_platform_device_count")]
+    if devices > 1:
+        flags.append(f"--xla_force_host_platform_device_count={devices}")
+    if flags:
+        env["XLA_FLAGS"] = " ".join(flags)
+    else:
+        env.pop("XLA_FLAGS", None)
+    return env
+
+
+def time_on_devices(workload: str, implementation: str, size: str, dtype: str, devices: int,
+                    repeat: int = 5, timeout: float = 600) -> dict:
+    """Median seconds per call in a new process that sees ``devices`` CPU devices.
+
+    Raises :class:`~jaxnp_kernels.registry.Unsupported` when the implementation needs
+    more devices than that (the sharded implementations of ``parallel``).
+    """
+    return _run(["time", workload, "--impl", implementation, "--size", size, "--dtype", dtype,
+                 "--repeat", str(repeat)], host_device_environment(devices), timeout)

@@ -5,15 +5,18 @@ Jacobian one input direction at a time (n Jacobian-vector products), reverse mod
 (``jax.jacrev``) one output at a time (m vector-Jacobian products); under vmap both
 become batched matrix products, so the cost difference shows in their shapes: forward
 mode should win on a tall Jacobian (m >> n), reverse mode on a wide one (m << n).  The
-NumPy reference is the hand-written Jacobian ``(c * (1 - tanh(Ax)^2))[:, None] * A``.
-The L sizes hold a Jacobian of 64 MB and more in float32.  Claim: modes.
+NumPy reference is the hand-written Jacobian ``(c * (1 - tanh(Ax)^2))[:, None] * A``;
+"jax_eager_jacfwd"/"jax_eager_jacrev" run the same transforms op by op (no jit).
+M is sized for the mode that fits the shape badly (it builds a max(m, n)^2 basis and does
+max(m, n)/min(m, n) times the work), so its NumPy call takes well under a millisecond;
+L (mode that fits only) reads A and writes the Jacobian, 64 MB in float32.  Claim: modes.
 """
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..registry import Cost, Workload, jax_jit, numpy_impl
+from ..registry import Cost, Workload, jax_eager, jax_jit, numpy_impl
 
 
 def make_inputs(rng, dtype, m, n):
@@ -47,6 +50,8 @@ def cost(dtype, m, n):
 
 
 def _workload(name, shape_doc, sizes, wrong_mode):
+    fwd_sizes = ("S", "M") if wrong_mode == "jacfwd" else ("S", "M", "L")
+    rev_sizes = ("S", "M") if wrong_mode == "jacrev" else ("S", "M", "L")
     return Workload(
         name=name,
         claims=("modes",),
@@ -57,11 +62,15 @@ def _workload(name, shape_doc, sizes, wrong_mode):
         implementations=(
             numpy_impl(numpy_jacobian, description="NumPy, hand-written Jacobian"),
             # The mode that fits the shape badly costs a factor max(m, n) / min(m, n) more work
-            # and memory: at L it would need hundreds of GB, so it runs at S and M only.
+            # and memory: at L it would need tens of GB, so it runs at S and M only.
             jax_jit(jax_jacfwd, "jax_jacfwd", description="jax.jacfwd under jit (forward mode)",
-                    sizes=("S", "M") if wrong_mode == "jacfwd" else ("S", "M", "L")),
+                    sizes=fwd_sizes),
             jax_jit(jax_jacrev, "jax_jacrev", description="jax.jacrev under jit (reverse mode)",
-                    sizes=("S", "M") if wrong_mode == "jacrev" else ("S", "M", "L")),
+                    sizes=rev_sizes),
+            jax_eager(jax_jacfwd, "jax_eager_jacfwd", description="jax.jacfwd op by op",
+                      sizes=fwd_sizes),
+            jax_eager(jax_jacrev, "jax_eager_jacrev", description="jax.jacrev op by op",
+                      sizes=rev_sizes),
         ),
         cost_fn=cost,
         tolerance={"float32": (1e-5, 1e-6), "float64": (1e-12, 1e-13)},
@@ -70,9 +79,9 @@ def _workload(name, shape_doc, sizes, wrong_mode):
 
 WORKLOADS = (
     _workload("jacobian_tall", "Tall Jacobian (m >> n): forward mode should win.",
-              {"S": {"m": 256, "n": 4}, "M": {"m": 8192, "n": 32}, "L": {"m": 262_144, "n": 64}},
+              {"S": {"m": 256, "n": 4}, "M": {"m": 2048, "n": 32}, "L": {"m": 131_072, "n": 64}},
               wrong_mode="jacrev"),
     _workload("jacobian_wide", "Wide Jacobian (n >> m): reverse mode should win.",
-              {"S": {"m": 4, "n": 256}, "M": {"m": 32, "n": 8192}, "L": {"m": 64, "n": 262_144}},
+              {"S": {"m": 4, "n": 256}, "M": {"m": 32, "n": 2048}, "L": {"m": 64, "n": 131_072}},
               wrong_mode="jacfwd"),
 )

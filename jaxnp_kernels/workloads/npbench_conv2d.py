@@ -1,12 +1,14 @@
 """conv2d: valid 2-D convolution of a batch of images with a small filter bank (NPBench style).
 
-Each output pixel is the sum over a k x k window of every input channel times a weight.
-The NumPy reference is the idiomatic im2col form: a strided window view contracted with
-the filters by ``np.tensordot`` (one BLAS call on a copied patch matrix).  JAX runs the
-direct formulation, a sum of k^2 shifted slices each contracted over channels, under jit
-("jax_jit", fused by XLA) and XLA's native convolution ``lax.conv_general_dilated``
-("jax_lax_conv").  Written from the
-definition (cross-correlation, as deep-learning "convolutions" are).  Claims: jit, fusion.
+Each output pixel is the sum over a k x k window of every input channel times a weight
+(cross-correlation, as deep-learning "convolutions" are).  Both sides use the same direct
+formulation: a sum of k^2 shifted slices of the images, each contracted over the input
+channels with one k x k tap of the filter bank (a matrix product with a c_in x c_out
+matrix).  NumPy accumulates the products in place ("numpy"; faster here than the im2col form
+``sliding_window_view`` + ``tensordot``, which copies a k^2-times larger patch matrix); JAX
+runs the same code under jit ("jax_jit", XLA fuses and schedules the k^2 products) and op
+by op ("jax_eager"), and XLA's native convolution ``lax.conv_general_dilated``
+("jax_lax_conv").  Written from the definition.  Claims: jit, fusion.
 """
 
 import jax.numpy as jnp
@@ -22,26 +24,32 @@ def make_inputs(rng, dtype, batch, side, c_in, c_out, k):
     return images.astype(dtype), weights.astype(dtype)
 
 
-def shifted_slices(images, weights):
-    k = weights.shape[0]
-    h = images.shape[1] - k + 1
-    w = images.shape[2] - k + 1
-    out = 0
-    for i in range(k):
-        for j in range(k):
-            out = out + jnp.einsum("bhwc,cd->bhwd", images[:, i:i + h, j:j + w, :], weights[i, j])
-    return out
+def output_side(images, weights):
+    return images.shape[1] - weights.shape[0] + 1, images.shape[2] - weights.shape[1] + 1
 
 
 def numpy_conv(images, weights):
+    """images (batch, H, W, c_in), weights (k, k, c_in, c_out) -> (batch, h, w, c_out)."""
     k = weights.shape[0]
-    windows = np.lib.stride_tricks.sliding_window_view(images, (k, k), axis=(1, 2))
-    # windows: (batch, h, w, c_in, k, k); weights: (k, k, c_in, c_out)
-    return np.tensordot(windows, weights, axes=([3, 4, 5], [2, 0, 1]))
+    h, w = output_side(images, weights)
+    out = images[:, :h, :w, :] @ weights[0, 0]
+    for i in range(k):
+        for j in range(k):
+            if i or j:
+                out += images[:, i:i + h, j:j + w, :] @ weights[i, j]
+    return out
 
 
 def jax_conv(images, weights):
-    return shifted_slices(images, weights)
+    """The same sum of shifted-slice products, written functionally."""
+    k = weights.shape[0]
+    h, w = output_side(images, weights)
+    out = images[:, :h, :w, :] @ weights[0, 0]
+    for i in range(k):
+        for j in range(k):
+            if i or j:
+                out = out + images[:, i:i + h, j:j + w, :] @ weights[i, j]
+    return out
 
 
 def jax_lax_conv(images, weights):
@@ -50,6 +58,8 @@ def jax_lax_conv(images, weights):
 
 
 def cost(dtype, batch, side, c_in, c_out, k):
+    # a multiply and an add per output pixel, output channel, input channel and tap;
+    # compulsory traffic: images and weights read once, the output written once.
     out = side - k + 1
     return Cost(flops=2 * batch * out * out * c_out * c_in * k * k,
                 bytes=(batch * side * side * c_in + k * k * c_in * c_out + batch * out * out * c_out)
@@ -67,12 +77,14 @@ WORKLOADS = (
                "L": {"batch": 16, "side": 264, "c_in": 8, "c_out": 8, "k": 3}},
         make_inputs_fn=make_inputs,
         implementations=(
-            numpy_impl(numpy_conv, description="NumPy, sliding window view + tensordot (im2col)"),
+            numpy_impl(numpy_conv, description="NumPy, k^2 shifted-slice matrix products accumulated in place"),
             jax_jit(jax_conv, description="the same formulation under jit"),
             jax_jit(jax_lax_conv, "jax_lax_conv", description="lax.conv_general_dilated under jit"),
-            jax_eager(jax_conv),
+            # op by op at L is nine big matrix products, ~1 s per call here: S and M show the jit claim
+            jax_eager(jax_conv, sizes=("S", "M")),
         ),
         cost_fn=cost,
-        tolerance={"float32": (1e-4, 1e-5), "float64": (1e-11, 1e-12)},
+        # outputs are sums of k^2 c_in = 72 terms of order 1: float32 keeps ~1e-6 of the largest.
+        tolerance={"float32": (1e-5, 1e-5), "float64": (1e-12, 1e-12)},
     ),
 )

@@ -53,6 +53,8 @@ WORKLOADS = (
         make_inputs_fn=make_inputs,
         implementations=(numpy_impl(numpy_gemver), jax_jit(jax_gemver), jax_eager(jax_gemver)),
         cost_fn=cost,
-        tolerance={"float32": (1e-4, 1e-3), "float64": (1e-11, 1e-10)},
+        # w sums n products of O(10^2) terms (|w| up to ~10^5 at L): float32 reaches ~1e-7 of
+        # the largest partial sums, hence the absolute part for entries that cancel to near zero.
+        tolerance={"float32": (2e-4, 1e-2), "float64": (1e-11, 1e-10)},
     ),
 )
