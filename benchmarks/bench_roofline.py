@@ -5,19 +5,33 @@ For NumPy and each workload's first jitted JAX implementation, at size L in floa
 the workload's cost model, and the fraction of the machine limit that bounds it.  Work
 below ``COMPUTE_BOUND_INTENSITY`` flops per byte is memory-bound and read against the
 copy bandwidth (``MemoryRoofline``); work above it against the float32 matmul peak
-(``ComputeRoofline``).  The limits are measured once per environment in ``setup_cache``.
+(``ComputeRoofline``).
+
+Everything is measured once per environment, in one process, by ``setup_cache``: the
+machine limits first, then each case (prepared, verified, timed, released).  One process
+keeps the run short (a case is compiled once, not once per figure), and the fractions
+honest: the limit and the time it divides come from the same process, so a fast or slow
+process (speeds of whole processes differ by up to 1.6x on small shared machines) moves
+both.  ``setup_cache`` returns plain floats and strings (asv pickles it).  A case that
+cannot run here is skipped; a case whose result is wrong fails its benchmarks.
 """
 
+import gc
 import statistics
 
+import jaxnp_kernels as jk
 from jaxnp_kernels import machine
 
-from .common import SIZES, case_ids, prepared_case, skip_unless, split_case_id
+from .common import SIZES, case_ids, new_case, skip_unless, split_case_id
 
 ROOFLINE_SIZE = "L" if "L" in SIZES else SIZES[-1]
 #: Flops per byte above which a workload counts as compute-bound; a 2-core machine with
 #: ~16 GB/s copy bandwidth and ~140 GFLOP/s matmul peak balances near 9.
 COMPUTE_BOUND_INTENSITY = 4.0
+
+
+def _dtype(workload):
+    return "float32" if "float32" in workload.dtypes else workload.dtypes[0]
 
 
 def _primary(workload, impl):
@@ -26,51 +40,87 @@ def _primary(workload, impl):
 
 
 def _compute_bound(workload):
-    dtype = "float32" if "float32" in workload.dtypes else workload.dtypes[0]
-    return workload.cost(ROOFLINE_SIZE, dtype).intensity >= COMPUTE_BOUND_INTENSITY
+    return workload.cost(ROOFLINE_SIZE, _dtype(workload)).intensity >= COMPUTE_BOUND_INTENSITY
+
+
+MEMORY_BOUND_CASES = case_ids(lambda w, impl: _primary(w, impl) and not _compute_bound(w))
+COMPUTE_BOUND_CASES = case_ids(lambda w, impl: _primary(w, impl) and _compute_bound(w))
+
+
+def measure_case(case_id: str) -> dict:
+    """Seconds per call (median of 5 samples), bytes and flops of one case at ROOFLINE_SIZE.
+
+    Returns ``{"skip": reason}`` for a case that cannot run here and ``{"error": message,
+    "verification": bool}`` for one that failed, so one bad case does not lose the others.
+    """
+    workload, impl = split_case_id(case_id)
+    if ROOFLINE_SIZE not in impl.sizes:
+        return {"skip": f"{case_id} does not run at size {ROOFLINE_SIZE}"}
+    try:
+        case = new_case(workload.name, impl.name, ROOFLINE_SIZE, _dtype(workload))
+        case.prepare(warmup_calls=1)
+        seconds = statistics.median(case.time(repeat=5, min_seconds=0.05))
+    except (NotImplementedError, jk.Unsupported) as why:
+        return {"skip": str(why)}
+    except Exception as error:  # reported by the case's own benchmarks, see _Roofline.setup
+        return {"error": f"{type(error).__name__}: {error}",
+                "verification": isinstance(error, jk.VerificationError)}
+    figures = {"seconds": seconds, "bytes": float(case.cost.bytes), "flops": float(case.cost.flops)}
+    del case
+    gc.collect()  # release the L-sized inputs and results before the next case
+    return figures
+
+
+def measure_roofline() -> dict:
+    """The machine limits and every roofline case, measured in this one process."""
+    limits = machine.probe().as_dict()
+    return {"limits": limits,
+            "cases": {case_id: measure_case(case_id)
+                      for case_id in MEMORY_BOUND_CASES + COMPUTE_BOUND_CASES}}
 
 
 class _Roofline:
     version = "1"
-    timeout = 600
+    timeout = 900  # also setup_cache's: it measures every case (about a minute on 2 cores)
     rounds = 1
     param_names = ["case"]
 
     def setup_cache(self):
-        return machine.probe().as_dict()
+        return measure_roofline()
 
-    def setup(self, limits, case):
-        workload, impl = split_case_id(case)
-        skip_unless(ROOFLINE_SIZE in impl.sizes, f"{case} does not run at size {ROOFLINE_SIZE}")
-        dtype = "float32" if "float32" in workload.dtypes else workload.dtypes[0]
-        prepared, _ = prepared_case(workload.name, impl.name, ROOFLINE_SIZE, dtype)
-        self.seconds = statistics.median(prepared.time(repeat=3, min_seconds=0.03))
-        self.cost = prepared.cost
+    def setup(self, measured, case):
+        figures = measured["cases"][case]
+        skip_unless("skip" not in figures, figures.get("skip", ""))
+        if "error" in figures:
+            error = jk.VerificationError if figures["verification"] else RuntimeError
+            raise error(f"{case} at size {ROOFLINE_SIZE}: {figures['error']}")
+        self.limits = measured["limits"]
+        self.seconds, self.bytes, self.flops = figures["seconds"], figures["bytes"], figures["flops"]
 
 
 class MemoryRoofline(_Roofline):
-    params = [case_ids(lambda w, impl: _primary(w, impl) and not _compute_bound(w))]
+    params = [MEMORY_BOUND_CASES]
 
-    def track_gbytes_per_s(self, limits, case):
-        return self.cost.bytes / self.seconds / 1e9
+    def track_gbytes_per_s(self, measured, case):
+        return self.bytes / self.seconds / 1e9
 
     track_gbytes_per_s.unit = "GB/s"
 
-    def track_fraction_of_copy_bandwidth(self, limits, case):
-        return self.cost.bytes / self.seconds / 1e9 / limits["copy_gbytes_per_s"]
+    def track_fraction_of_copy_bandwidth(self, measured, case):
+        return self.bytes / self.seconds / 1e9 / self.limits["copy_gbytes_per_s"]
 
     track_fraction_of_copy_bandwidth.unit = "fraction"
 
 
 class ComputeRoofline(_Roofline):
-    params = [case_ids(lambda w, impl: _primary(w, impl) and _compute_bound(w))]
+    params = [COMPUTE_BOUND_CASES]
 
-    def track_gflops_per_s(self, limits, case):
-        return self.cost.flops / self.seconds / 1e9
+    def track_gflops_per_s(self, measured, case):
+        return self.flops / self.seconds / 1e9
 
     track_gflops_per_s.unit = "GFLOP/s"
 
-    def track_fraction_of_matmul_peak(self, limits, case):
-        return self.cost.flops / self.seconds / 1e9 / limits["matmul_f32_gflops"]
+    def track_fraction_of_matmul_peak(self, measured, case):
+        return self.flops / self.seconds / 1e9 / self.limits["matmul_f32_gflops"]
 
     track_fraction_of_matmul_peak.unit = "fraction"

@@ -24,8 +24,8 @@ class Speedup:
         workload, impl = split_case_id(case)
         skip_unless(dtype in workload.dtypes, f"{workload.name} has no {dtype}")
         skip_unless(FIGURE_SIZE in impl.sizes, f"{case} does not run at size {FIGURE_SIZE}")
-        self.reference, _ = prepared_case(workload.name, "numpy", FIGURE_SIZE, dtype)
-        self.candidate, _ = prepared_case(workload.name, impl.name, FIGURE_SIZE, dtype)
+        self.reference = prepared_case(workload.name, "numpy", FIGURE_SIZE, dtype)
+        self.candidate = prepared_case(workload.name, impl.name, FIGURE_SIZE, dtype)
 
     def track_vs_numpy(self, case, dtype):
         return speedup(self.reference, self.candidate, rounds=5, min_seconds=0.02)

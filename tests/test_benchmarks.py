@@ -39,6 +39,17 @@ def test_an_implementation_outside_its_sizes_is_skipped():
         cls().setup("jax_jacrev", "L", "float32")
 
 
+def test_size_l_times_float32_numpy_and_jitted_jax_only():
+    cls = bench_module("elementwise").FusedChain
+    with pytest.raises(NotImplementedError, match="float32 only"):
+        cls().setup("jax_jit", "L", "float64")
+    with pytest.raises(NotImplementedError, match="op-by-op JAX"):
+        cls().setup("jax_eager", "L", "float32")
+    common.skip_outside_budget("fused_chain", "numpy", "L", "float32")  # timed: no skip
+    common.skip_outside_budget("fused_chain", "jax_jit", "L", "float32")
+    common.skip_outside_budget("fused_chain", "jax_eager", "M", "float64")
+
+
 def test_a_wrong_jax_result_fails_setup_and_is_never_timed(monkeypatch):
     w = jk.get("elementwise")
     wrong = dataclasses.replace(w.implementation("jax_jit"), function=lambda x, a, b: x * a + b * 1.01)
@@ -54,7 +65,6 @@ def test_setup_prepares_once_and_time_run_calls_the_case():
     bench = bench_module("elementwise").Elementwise()
     bench.setup("jax_jit", "M", "float32")
     case = bench.case
-    assert bench.number >= 1
     bench.setup("jax_jit", "M", "float32")  # asv re-runs setup before every sample
     assert bench.case is case, "the prepared case must be reused, not recompiled"
     assert bench.time_run("jax_jit", "M", "float32") is None
@@ -74,3 +84,48 @@ def test_speedup_setup_skips_sizes_an_implementation_does_not_run_at():
     speedup = importlib.import_module("benchmarks.bench_speedup").Speedup
     with pytest.raises(NotImplementedError, match="does not run at size M"):
         speedup().setup("cavity_flow/jax_eager", "float32")
+
+
+def test_roofline_reads_setup_cache_skips_and_fails_honestly():
+    roofline = importlib.import_module("benchmarks.bench_roofline")
+    case_id = roofline.MEMORY_BOUND_CASES[0]
+    limits = {"copy_gbytes_per_s": 10.0, "matmul_f32_gflops": 100.0}
+    measured = {"limits": limits, "cases": {case_id: {"seconds": 0.5, "bytes": 4e9, "flops": 1e9}}}
+    bench = roofline.MemoryRoofline()
+    bench.setup(measured, case_id)
+    assert bench.track_gbytes_per_s(measured, case_id) == pytest.approx(8.0)
+    assert bench.track_fraction_of_copy_bandwidth(measured, case_id) == pytest.approx(0.8)
+    measured["cases"][case_id] = {"skip": "needs 2 devices"}
+    with pytest.raises(NotImplementedError, match="needs 2 devices"):
+        bench.setup(measured, case_id)
+    measured["cases"][case_id] = {"error": "VerificationError: off by 1%", "verification": True}
+    with pytest.raises(jk.VerificationError, match="off by 1%"):
+        bench.setup(measured, case_id)
+
+
+def test_roofline_measures_a_case_and_reports_a_wrong_result_as_a_failure(monkeypatch):
+    roofline = importlib.import_module("benchmarks.bench_roofline")
+    monkeypatch.setattr(roofline, "ROOFLINE_SIZE", "S")
+    figures = roofline.measure_case("elementwise/jax_jit")
+    assert figures["seconds"] > 0 and figures["bytes"] > 0
+    w = jk.get("elementwise")
+    wrong = dataclasses.replace(w.implementation("jax_jit"), function=lambda x, a, b: x * a + b * 1.01)
+    broken = dataclasses.replace(w, implementations=(w.reference, wrong))
+    monkeypatch.setattr(jk.registry, "_registry", lambda: {"elementwise": broken})
+    figures = roofline.measure_case("elementwise/jax_jit")
+    assert figures["verification"] and "VerificationError" in figures["error"]
+
+
+def test_the_machine_description_is_complete_and_names_the_device(monkeypatch, tmp_path):
+    pytest.importorskip("asv")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.syspath_prepend(str(ROOT / "tools"))
+    asv_machine = importlib.import_module("asv_machine")
+    asv_machine.register("test-machine", "cpu")
+    from asv.machine import Machine
+
+    info = Machine.load(machine_name="test-machine").__dict__
+    # asv machine --yes would drop the fields equal to this machine's probed values
+    for field, value in asv_machine.CONSTANT_DESCRIPTION.items():
+        assert info[field] == value
+    assert info["device"] == "cpu" and info["machine"] == "test-machine"

@@ -1,6 +1,7 @@
 """asv helpers for tools/run-suite.sh and the workflows (run with asv's own Python).
 
-    python tools/asv_machine.py MACHINE          register MACHINE with a constant description
+    python tools/asv_machine.py MACHINE [--device D]   register MACHINE with a constant
+                                                 description and its JAX device kind D
     python tools/asv_machine.py --env-name JAX   the asv environment name of a JAX release
     python tools/asv_machine.py --release-config JAX OUT   a one-environment config for a
                                                  release outside the matrix (jaxlib paired)
@@ -9,13 +10,18 @@
 The machine description is constant (not probed), so results from every run of the same
 machine name land in one history.  ``JAXNP_MACHINE_DESCRIPTION`` may override the CPU text
 (for example "self-hosted A100 runner").
+
+The description carries one field of ours, ``device``: the kind of device JAX runs on
+("cpu", or the GPU's name).  asv copies the machine description into the parameters of
+every result file, so the device kind is part of every result, and ``asv publish`` offers
+it as a selector on every graph.  (Benchmark modules cannot ask JAX for its devices at
+import, and the platform must not hide in a benchmark parameter of its own.)
 """
 
 import argparse
 import json
 import os
 import pathlib
-import subprocess
 import sys
 
 from asv import environment
@@ -70,20 +76,27 @@ def write_gpu_config(out: str) -> None:
     pathlib.Path(out).write_text(json.dumps(conf, indent=2), encoding="utf-8")
 
 
-def register(machine: str) -> None:
+def register(machine: str, device: str) -> None:
+    """Store MACHINE with every field of the constant description in ~/.asv-machine.json.
+
+    Written through asv's own machine file API rather than ``asv machine --yes``: that
+    command stores only the fields that differ from what it probes, so on a 2-core x86_64
+    machine ``arch`` and ``num_cpu`` would be missing from the results, and the same
+    machine name would carry different parameters on different runners.
+    """
+    from asv.machine import MachineCollection
+
     description = dict(CONSTANT_DESCRIPTION)
     if os.environ.get("JAXNP_MACHINE_DESCRIPTION"):
         description["cpu"] = os.environ["JAXNP_MACHINE_DESCRIPTION"]
-    command = [sys.executable, "-m", "asv", "machine", "--yes", "--machine", machine]
-    for key, value in description.items():
-        command += [f"--{key}", value]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    print(f"asv machine {machine!r}: {description['cpu']}")
+    MachineCollection.save(machine, {"machine": machine, **description, "device": device})
+    print(f"asv machine {machine!r}: {description['cpu']}; JAX device: {device}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("machine", nargs="?")
+    parser.add_argument("--device", default="cpu", help="the JAX device kind (default: cpu)")
     parser.add_argument("--env-name", metavar="JAX")
     parser.add_argument("--config", default=CONFIG)
     parser.add_argument("--release-config", nargs=2, metavar=("JAX", "OUT"))
@@ -101,7 +114,7 @@ def main() -> None:
     elif args.env_name:
         print("\n".join(env_names(args.env_name, args.config)))
     elif args.machine:
-        register(args.machine)
+        register(args.machine, args.device)
     else:
         parser.error("give a machine name or --env-name")
 

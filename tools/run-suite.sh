@@ -17,7 +17,8 @@
 #
 # Main-job settings: size M only, one round and at most 5 samples per timing (asv -a rounds=1
 # -a repeat=...), so two environments fit in about 15 minutes on 2 cores; the full settings
-# (sizes M and L, 2 rounds, up to 20 samples) are what the published history uses.  Raw samples
+# (sizes M and L, 2 rounds, 5 to 15 samples; at L only float32, NumPy and jitted JAX: see
+# benchmarks/common.py) are what the published history uses.  Raw samples
 # are always recorded (--record-samples).  Results accumulate in .asv/results and are never
 # replaced: a commit already measured in an environment is skipped (--skip-existing), and the
 # quick pass is a --dry-run.
@@ -44,7 +45,7 @@ while [[ $# -gt 0 ]]; do
     --release-config) extra_release=$2; shift ;;
     --no-publish) publish=0 ;;
     --gpu) gpu=1 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -89,8 +90,14 @@ if [[ -n $extra_release ]]; then
 fi
 asv=("$venv/bin/asv" --config "$config")
 
-log "machine $MACHINE"
-"$venv/bin/python" tools/asv_machine.py "$MACHINE"
+# The JAX device kind goes into the machine description, hence into every result's params.
+device=cpu
+if [[ $gpu -eq 1 ]]; then
+  device=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n 1 || true)
+  device=${device:-gpu}
+fi
+log "machine $MACHINE (JAX device: $device)"
+"$venv/bin/python" tools/asv_machine.py --device "$device" "$MACHINE"
 
 env_args=()
 for release in "${releases[@]}"; do
