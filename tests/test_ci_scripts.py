@@ -40,19 +40,52 @@ def test_detect_new_jax_release(tmp_path):
     assert "0.10.2" not in detect.measured_releases(tmp_path, "gpu-box")
 
 
-def test_render_gate_lists_slowdowns_first_and_says_the_gate_fails():
-    gate = load("render_gate")
-    text = """
-Change   Before [abc] <main>   After [def] <pr>   Ratio   Benchmark (Parameter)
--        1.00±0.01ms           0.50±0.01ms        0.50    bench_elementwise.FusedChain.time_run('jax_jit', 'M', 'float32')
-+        1.00±0.01ms           1.40±0.02ms        1.40    bench_loops.LoopTinyBody.time_run('jax_fori', 'M', 'float32')
+# Real ``asv continuous`` output of asv 0.6.6 (rows cut to one per table and the environment
+# names shortened; the layout is asv's tabulate "github" format).
+ASV_CONTINUOUS = """
+· Running 2 total benchmarks (2 commits * 1 environments * 1 benchmarks)
+
+| Change   | Before [d18d9346] <main~1>   | After [08025c9a] <main>   |   Ratio | Benchmark (Parameter)                                              |
+|----------|------------------------------|---------------------------|---------|--------------------------------------------------------------------|
+| -        | 24.4±0.8ms                   | 13.0±1ms                  |    0.53 | bench_elementwise.FusedChain.time_run('jax_eager', 'M', 'float32') |
+
+| Change   | Before [d18d9346] <main~1>   | After [08025c9a] <main>   |   Ratio | Benchmark (Parameter)                                              |
+|----------|------------------------------|---------------------------|---------|--------------------------------------------------------------------|
+| +        | 40.7±6ms                     | 46.2±6ms                  |    1.24 | bench_elementwise.FusedChain.time_run('jax_eager', 'M', 'float64') |
+| !        | 1.00±0.01ms                  | failed                    |     n/a | bench_loops.LoopTinyBody.time_run('jax_fori', 'M', 'float32')      |
+
+SOME BENCHMARKS HAVE CHANGED SIGNIFICANTLY.
+PERFORMANCE DECREASED.
 """
-    rows = gate.parse(text)
-    assert [r["change"] for r in rows] == ["faster", "slower"]
-    md = gate.render(rows, "1.2")
-    assert "the gate fails" in md
-    assert md.index("LoopTinyBody") < md.index("FusedChain")
-    assert "No benchmark got slower" in gate.render(gate.parse("nothing changed"), "1.2")
+
+
+def test_render_gate_reads_asv_tables_and_fails_on_slowdowns_first_listed():
+    gate = load("render_gate")
+    rows = gate.parse(ASV_CONTINUOUS)
+    assert [r["change"] for r in rows] == ["faster", "slower", "newly failing"]
+    assert rows[1] == {"change": "slower", "before": "40.7±6ms", "after": "46.2±6ms", "ratio": "1.24",
+                       "name": "bench_elementwise.FusedChain.time_run('jax_eager', 'M', 'float64')"}
+    assert gate.outcome(ASV_CONTINUOUS) == "decreased"
+    md = gate.render(rows, gate.outcome(ASV_CONTINUOUS), "1.2")
+    assert "2 benchmark(s) slower than 1.2x or newly failing: the gate fails" in md
+    assert md.index("LoopTinyBody") < md.index("'M', 'float64'") < md.index("'jax_eager', 'M', 'float32'")
+    assert "| slower | `bench_elementwise.FusedChain.time_run('jax_eager', 'M', 'float64')` | 40.7±6ms |" in md
+
+
+def test_render_gate_passes_only_when_asv_compared_and_nothing_got_worse(tmp_path, capsys):
+    gate = load("render_gate")
+    unchanged = "· Running 2 total benchmarks\n\nBENCHMARKS NOT SIGNIFICANTLY CHANGED.\n"
+    assert not gate.gate_fails(gate.parse(unchanged), gate.outcome(unchanged))
+    assert "The gate passes" in gate.render([], gate.outcome(unchanged), "1.2")
+    crashed = "· Building for virtualenv-py3.11\n· Error running pip wheel\n"
+    assert gate.outcome(crashed) is None and gate.gate_fails([], None)
+    assert "asv stopped before comparing" in gate.render([], None, "1.2")
+    out = tmp_path / "asv.txt"
+    out.write_text(ASV_CONTINUOUS, encoding="utf-8")
+    assert gate.main([str(out), "1.2"]) == 1
+    out.write_text(unchanged, encoding="utf-8")
+    assert gate.main([str(out), "1.2"]) == 0
+    assert "## Benchmark gate" in capsys.readouterr().out
 
 
 def git(*args, cwd):
@@ -104,3 +137,35 @@ def test_two_racing_pushes_both_land(origin, tmp_path):
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     files = git("ls-tree", "-r", "--name-only", "asv-results", cwd=bare).split()
     assert {"m/cccc-jax0.10.2.json", "m/dddd-jax0.10.2.json"} <= set(files)
+
+
+def test_history_only_grows_and_the_work_tree_is_untouched(origin, tmp_path):
+    bare, work = origin
+    status_before = git("status", "--porcelain", cwd=work)
+    tips = []
+    for commit in ("eeee", "ffff"):
+        d = tmp_path / commit
+        write_result(d, "m", commit, "0.4.31")
+        assert push(work, d).returncode == 0
+        tips.append(git("rev-parse", "asv-results", cwd=bare).strip())
+    subprocess.run(["git", "merge-base", "--is-ancestor", tips[0], tips[1]], cwd=bare, check=True)
+    assert git("status", "--porcelain", cwd=work) == status_before
+    again = push(work, tmp_path / "ffff")  # the same files once more: nothing to store
+    assert again.returncode == 0 and "nothing new to store" in again.stdout
+    assert git("rev-parse", "asv-results", cwd=bare).strip() == tips[1]
+
+
+def test_detect_cli_writes_the_release_to_github_output(tmp_path, monkeypatch):
+    detect = load("detect_new_jax")
+    pypi = tmp_path / "jax.json"
+    pypi.write_text(json.dumps({"releases": {"0.4.31": [{"yanked": False}], "0.11.0": [{"yanked": False}]}}))
+    results = tmp_path / "history"
+    write_result(results, "jaxnp-ci-2core", "aaaa", "0.4.31")
+    output = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    assert detect.main([str(results), "--pypi-json", str(pypi), "--machine", "jaxnp-ci-2core"]) == 0
+    assert output.read_text() == "release=0.11.0\n"
+    write_result(results, "jaxnp-ci-2core", "bbbb", "0.11.0")
+    output.write_text("")
+    assert detect.main([str(results), "--pypi-json", str(pypi), "--machine", "jaxnp-ci-2core"]) == 0
+    assert output.read_text() == ""  # measured already: no run

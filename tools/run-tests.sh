@@ -5,7 +5,8 @@
 #                                        1. pytest on the newest JAX           (.venv/test-jax-newest)
 #                                        2. pytest on the oldest supported JAX (.venv/test-jax-0.4.31)
 #                                        3. the asv suite: asv check + one quick pass (tools/run-suite.sh --check-quick)
-#                                        4. the site and report in headless Chromium, the workflow lint
+#                                        4. the workflow lint (tools/lint-workflows.sh)
+#                                      (steps 1 and 2 include the site and report tests in headless Chromium)
 #   tools/run-tests.sh --jax VERSION   only step 1/2 for one JAX release ("newest" or e.g. 0.4.31);
 #                                      extra arguments after -- go to pytest
 #
@@ -83,4 +84,6 @@ run_pytest newest -q
 run_pytest "$OLDEST_JAX" -q
 log "asv check and one quick pass"
 tools/run-suite.sh --check-quick
+log "the GitHub workflows: schema, actionlint, zizmor (offline)"
+tools/lint-workflows.sh
 log "all checks passed in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"

@@ -3,11 +3,14 @@
 #
 #   tools/ci/push_results.sh NEW_RESULTS_DIR BRANCH [REMOTE]
 #
-# Result files (<machine>/<commit>-<env>.json) are added only when absent from the branch: a
-# file that is already there is a measurement of the same commit in the same environment, kept
-# as it was (the new copy is reported and dropped).  benchmarks.json and machine.json are
-# metadata and take the newest version.  The push is retried after a rebase when another run
-# pushed first (two runs may race), up to 5 times.
+# Run inside a clone whose REMOTE (default origin) may be pushed to (in a workflow: a checkout
+# with persist-credentials: true; the commit is built with git plumbing in this clone, so the
+# checkout's credentials are the ones used).  Result files (<machine>/<commit>-<env>.json) are
+# added only when absent from the branch: a file already there is a measurement of the same
+# commit in the same environment and is kept as it was (the new copy is reported and dropped).
+# benchmarks.json and machine.json are metadata and take the newest version.  When another run
+# pushed first (two runs may race), the files are merged again onto the new tip and the push
+# retried, up to 5 times; nothing is ever force-pushed.
 set -euo pipefail
 new=$(cd "$1" && pwd)
 branch=$2
@@ -15,45 +18,53 @@ remote=${3:-origin}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-git config --global user.name >/dev/null 2>&1 || git config --global user.name "jaxnp-bench results bot"
-git config --global user.email >/dev/null 2>&1 || git config --global user.email "results-bot@users.noreply.github.com"
+export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-"jaxnp-bench results bot"}
+export GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-"results-bot@users.noreply.github.com"}
+export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
+export GIT_INDEX_FILE=$work/index   # a private index: the work tree and its index are untouched
 
-if git ls-remote --exit-code --heads "$remote" "$branch" >/dev/null 2>&1; then
-  git clone --quiet --single-branch --branch "$branch" "$(git remote get-url "$remote")" "$work/history"
-else
-  git init --quiet "$work/history"
-  git -C "$work/history" checkout --quiet --orphan "$branch"
-  git -C "$work/history" remote add origin "$(git remote get-url "$remote")"
-fi
-cd "$work/history"
+fetch_tip() {
+  # prints the branch's current commit on the remote, or nothing when it does not exist yet
+  if git ls-remote --exit-code --heads "$remote" "$branch" >/dev/null 2>&1; then
+    git fetch --quiet "$remote" "refs/heads/$branch"
+    git rev-parse FETCH_HEAD
+  fi
+}
 
-merge_new_files() {
-  local added=0 kept=0 rel
+stage_new_files() {
+  # stage_new_files TIP: the tree of TIP plus every new file it lacks (and fresh metadata)
+  local tip=$1 added=0 kept=0 rel blob
+  if [[ -n $tip ]]; then git read-tree "$tip"; else git read-tree --empty; fi
   while IFS= read -r -d '' file; do
     rel=${file#"$new"/}
     case $(basename "$rel") in
-      benchmarks.json|machine.json)
-        mkdir -p "$(dirname "$rel")"; cp "$file" "$rel" ;;
+      benchmarks.json|machine.json) ;;
       *)
-        if [[ -e $rel ]]; then
-          if ! cmp -s "$file" "$rel"; then echo "kept existing $rel (new copy not stored)"; kept=$((kept + 1)); fi
-        else
-          mkdir -p "$(dirname "$rel")"; cp "$file" "$rel"; added=$((added + 1))
-        fi ;;
+        if [[ -n $tip ]] && git cat-file -e "$tip:$rel" 2>/dev/null; then
+          blob=$(git hash-object "$file")
+          if [[ $blob != "$(git rev-parse "$tip:$rel")" ]]; then
+            echo "kept existing $rel (new copy not stored)"; kept=$((kept + 1))
+          fi
+          continue
+        fi
+        added=$((added + 1)) ;;
     esac
-  done < <(find "$new" -type f -name '*.json' -print0)
+    blob=$(git hash-object -w "$file")
+    git update-index --add --cacheinfo "100644,$blob,$rel"
+  done < <(cd "$new" && find "$PWD" -type f -name '*.json' -print0 | sort -z)
   echo "added $added result file(s), kept $kept existing"
 }
 
 for attempt in 1 2 3 4 5; do
-  merge_new_files
-  git add -A
-  if git diff --cached --quiet; then echo "nothing new to store"; exit 0; fi
-  git commit --quiet -m "results: ${GITHUB_SHA:-local} (run ${GITHUB_RUN_ID:-local})"
-  if git push --quiet origin "HEAD:$branch"; then echo "stored on $branch"; exit 0; fi
-  echo "push rejected (another run stored results first); rebasing, attempt $attempt" >&2
-  git fetch --quiet origin "$branch"
-  git reset --quiet --hard "origin/$branch"   # drop our commit; the loop re-adds the files on top
+  tip=$(fetch_tip)
+  stage_new_files "$tip"
+  tree=$(git write-tree)
+  if [[ -n $tip && $tree == "$(git rev-parse "$tip^{tree}")" ]]; then echo "nothing new to store"; exit 0; fi
+  parent=()
+  [[ -n $tip ]] && parent=(-p "$tip")
+  commit=$(git commit-tree "$tree" "${parent[@]}" -m "results: ${GITHUB_SHA:-local} (run ${GITHUB_RUN_ID:-local})")
+  if git push --quiet "$remote" "$commit:refs/heads/$branch"; then echo "stored on $branch"; exit 0; fi
+  echo "push rejected (another run stored results first); merging again, attempt $attempt" >&2
   sleep $((attempt * 3))
 done
 echo "could not store results after 5 attempts" >&2

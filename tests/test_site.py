@@ -1,0 +1,287 @@
+"""The published asv site, as a person sees it: real results, real Chromium, no network.
+
+The fast tests check tools/site/build_site.py's fixes on small inputs.  The browser test
+builds the site exactly as the publish workflow does (``asv publish``, local assets, release
+order, the release report linked) from real asv results of at least two JAX releases, serves
+it on 127.0.0.1 and opens it in headless Chromium (driven by selenium through an explicit
+``Service``: nothing downloads a browser).
+
+Where the results come from (the test never passes on an empty site):
+
+* ``JAXNP_SITE_RESULTS``: an asv results directory (e.g. CI's ``.asv/results`` after the
+  suite ran); it must hold results of two JAX releases or more, or the test fails;
+* otherwise tools/site/sample_results.py runs ``FusedChain.time_run`` (size M, short
+  settings) in JAX 0.4.31 and 0.10.2 on the last two commits into ``.asv/site-sample``
+  (a few minutes the first time, mostly building the two environments; then reused).
+
+The browser is ``JAXNP_CHROMIUM`` / ``JAXNP_CHROMEDRIVER`` (default Debian's
+/usr/bin/chromium and /usr/bin/chromedriver, installed with apt-get when missing).
+Screenshots of the index and of the graph land in ``$JAXNP_ARTIFACTS/site`` (default
+``artifacts/site``).
+"""
+
+import functools
+import http.server
+import importlib.util
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+SITE_TOOLS = REPO / "tools" / "site"
+GRAPH = "bench_elementwise.FusedChain.time_run"
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1600,1000")
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, SITE_TOOLS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(SITE_TOOLS))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(SITE_TOOLS))
+    return module
+
+
+build_site = load("build_site")
+
+
+# -- fast tests of the fixes ---------------------------------------------------------------------
+
+def test_releases_are_ordered_as_versions_not_text():
+    index = {
+        "params": {"machine": ["m"], "jax": ["0.10.2", "0.4.31", "0.9.2"], "jaxlib": ["0.10.2", "0.4.31", "0.9.2"],
+                   "branch": ["main"], "env-XLA_FLAGS": ["--x=2"]},
+        "graph_param_list": [{"jax": "0.10.2", "jaxlib": "0.10.2"}, {"jax": "0.4.31", "jaxlib": "0.4.31"},
+                             {"jax": "0.9.2", "jaxlib": "0.9.2"}],
+        "benchmarks": {"b": {}},
+    }
+    fixed = build_site.order_releases(index)
+    assert fixed["params"]["jax"] == ["0.4.31", "0.9.2", "0.10.2"]
+    assert fixed["params"]["jaxlib"] == ["0.4.31", "0.9.2", "0.10.2"]
+    assert [g["jax"] for g in fixed["graph_param_list"]] == ["0.4.31", "0.9.2", "0.10.2"]
+    assert fixed["params"]["env-XLA_FLAGS"] == ["--x=2"] and fixed["benchmarks"] == index["benchmarks"]
+    assert index["params"]["jax"][0] == "0.10.2"  # the input is not modified
+
+
+def test_missing_release_sorts_first_and_text_values_are_left_alone():
+    assert build_site.is_version_axis([None, "0.4.31", "0.10.2"])
+    assert not build_site.is_version_axis(["cuda12", "0.4.31"])
+    assert sorted([None, "0.10.2", "0.4.31"], key=build_site.version_key) == [None, "0.4.31", "0.10.2"]
+
+
+def test_cdn_tags_become_local_and_integrity_is_kept_only_when_it_matches():
+    asset = build_site.ASSETS[0]
+    data = b"local copy"
+    good = build_site.sri(data, "sha256")
+    tag = f'<script src="{asset.cdn_url}" integrity="{good}" crossorigin="anonymous" onerror="f()"></script>'
+    assert build_site.local_tag(tag, asset, data) == f'<script src="{asset.path}" integrity="{good}" onerror="f()"></script>'
+    stale = tag.replace(good, "sha256-AAAA")
+    assert build_site.local_tag(stale, asset, data) == f'<script src="{asset.path}" onerror="f()"></script>'
+
+
+def test_external_assets_are_found_and_links_to_other_pages_are_not():
+    page = ('<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="//cdn.example/y.css">'
+            '<a href="https://github.com/airspeed-velocity/asv/">asv</a><script src="asv.js"></script>'
+            '<link rel="alternate" href="regressions.xml">')
+    assert build_site.external_assets(page) == ["https://cdn.example/x.js", "//cdn.example/y.css"]
+
+
+def test_every_vendored_asset_and_licence_is_in_the_repository():
+    assets = load("assets")
+    for asset in assets.ASSETS:
+        assert (SITE_TOOLS / asset.path).stat().st_size > 1000, asset.path
+    for package, licence in assets.LICENCES.items():
+        assert (SITE_TOOLS / "vendor" / package / licence).is_file()
+    lock = json.loads((SITE_TOOLS / "package-lock.json").read_text())
+    pinned = json.loads((SITE_TOOLS / "package.json").read_text())["dependencies"]
+    for package, version in pinned.items():
+        assert lock["packages"][f"node_modules/{package}"]["version"] == version
+
+
+# -- the site in a browser ---------------------------------------------------------------------
+
+def releases_in(results_dir: pathlib.Path) -> set[str]:
+    found = set()
+    for path in results_dir.glob("*/*.json"):
+        if path.name not in ("machine.json", "benchmarks.json"):
+            found.add(json.loads(path.read_text(encoding="utf-8")).get("params", {}).get("jax"))
+    return found - {None}
+
+
+def suite_asv() -> pathlib.Path:
+    asv = pathlib.Path(os.environ.get("JAXNP_ASV", REPO / ".venv" / "asv" / "bin" / "asv"))
+    if not asv.exists():
+        sample = load("sample_results")
+        asv = sample.ensure_asv()
+    return asv
+
+
+@pytest.fixture(scope="module")
+def results_dir():
+    """Real results of two JAX releases or more (see the module docstring)."""
+    if os.environ.get("JAXNP_SITE_RESULTS"):
+        results = pathlib.Path(os.environ["JAXNP_SITE_RESULTS"]).resolve()
+    else:
+        out = REPO / ".asv" / "site-sample"
+        asv = suite_asv()
+        subprocess.run([str(asv.parent / "python"), str(SITE_TOOLS / "sample_results.py"), str(out),
+                        "--asv", str(asv)], check=True, cwd=REPO)
+        results = out / "results"
+    releases = releases_in(results)
+    assert len(releases) >= 2, f"{results} holds results of JAX {sorted(releases)} only: need two releases"
+    return results
+
+
+@pytest.fixture(scope="module")
+def site(results_dir, tmp_path_factory):
+    """The site as the publish workflow builds it, release report included."""
+    out = tmp_path_factory.mktemp("site") / "html"
+    config = results_dir.parent / "asv.conf.json"
+    command = [sys.executable, str(SITE_TOOLS / "build_site.py"), "--asv", str(suite_asv()), "--output", str(out),
+               "--results-dir", str(results_dir), "--report"]
+    if config.is_file():  # a sample from sample_results.py: its own two-release config
+        command += ["--config", str(config)]
+    subprocess.run(command, check=True, cwd=REPO)
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def chromium_paths() -> tuple[str, str]:
+    chromium = os.environ.get("JAXNP_CHROMIUM", "/usr/bin/chromium")
+    driver = os.environ.get("JAXNP_CHROMEDRIVER", "/usr/bin/chromedriver")
+    if not (os.path.exists(chromium) and os.path.exists(driver)) and shutil.which("apt-get"):
+        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        subprocess.run(sudo + ["apt-get", "update", "-q"], check=False)
+        subprocess.run(sudo + ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium",
+                               "chromium-driver"], check=False)
+    if not (os.path.exists(chromium) and os.path.exists(driver)):
+        pytest.fail(f"need Chromium and chromedriver ({chromium}, {driver}); apt-get could not install them")
+    return chromium, driver
+
+
+@pytest.fixture(scope="module")
+def browser():
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver_path = chromium_paths()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    yield driver
+    driver.quit()
+
+
+def wait_for(driver, script, timeout=30):
+    """Poll a JavaScript expression until it returns something truthy; return that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for: {script}")
+
+
+def requested_urls(driver) -> list[str]:
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+SERIES = """
+var plot = $('#main-graph').data('plot');
+if (!plot) return null;
+var series = plot.getData().map(function (s) {
+    return [s.label, s.data.filter(function (p) { return p[1] !== null; }).length];
+});
+return series.length ? series : null;
+"""
+
+SELECTOR = """
+var heading = arguments[0], out = null;
+$('.panel').each(function () {
+    if ($(this).find('.panel-heading').first().text().trim() === heading)
+        out = $(this).find('.btn').map(function () { return $(this).text().trim(); }).get();
+});
+return out;
+"""
+
+
+def test_site_renders_numpy_vs_jax_across_releases_offline(site, server, browser):
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert index.count('integrity="') == 5  # the byte-identical copies keep asv's SRI hashes
+
+    browser.get(server + "#/")
+    names = wait_for(browser, "var a = $('a.benchmark-container'); "
+                              "return a.length ? a.map(function () { return $(this).attr('href'); }).get() : null;")
+    assert f"#{GRAPH}" in names
+    artifacts = pathlib.Path(os.environ.get("JAXNP_ARTIFACTS", REPO / "artifacts")) / "site"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(artifacts / "index.png"))
+    report_links = browser.execute_script(
+        "return $('li.jaxnp-report-link a').map(function () { return $(this).attr('href'); }).get();")
+    assert "report.html" in report_links
+
+    browser.get(server + f"#/{GRAPH}")
+    series = wait_for(browser, SERIES)
+    time.sleep(2)  # let every graph file arrive, then read the final plot
+    series = wait_for(browser, SERIES)
+    labels = [label for label, points in series if points > 0]
+    with_points = {release for release in ("0.4.31", "0.10.2") if any(f"jax-{release}" in l for l in labels)}
+    assert with_points == {"0.4.31", "0.10.2"}, series
+    assert any("numpy" in l for l in labels) and any("jax_jit" in l for l in labels)
+    first = {r: min(i for i, (label, _) in enumerate(series) if f"jax-{r}" in label) for r in ("0.4.31", "0.10.2")}
+    assert first["0.4.31"] < first["0.10.2"], "series must follow release order"
+    assert browser.execute_script(SELECTOR, "jax") == ["0.4.31", "0.10.2"]
+    legend = browser.execute_script("return $('#main-graph .legendLabel').map(function () "
+                                    "{ return $(this).text(); }).get();")
+    assert any("jax-0.4.31" in label for label in legend)
+    canvas_size = browser.execute_script("var c = $('#main-graph canvas.flot-base')[0]; return [c.width, c.height];")
+    assert canvas_size[0] > 300 and canvas_size[1] > 200
+
+    assert browser.save_screenshot(str(artifacts / "fused_chain_graph.png"))
+
+    browser.get(server + "report.html")
+    wait_for(browser, "return document.readyState === 'complete' && document.title;")
+    assert "jaxnp-bench report" in browser.title
+
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == [], "\n".join(e["message"] for e in errors)
+    urls = requested_urls(browser)
+    # the network log works (so an empty list below means something) and saw the graph data
+    assert any(url.startswith(server + "index.json") for url in urls)
+    assert any(url.startswith(server + f"graphs/") and GRAPH in url for url in urls)
+    external = [url for url in urls if not url.startswith((server, "data:", "about:"))]
+    assert external == []
