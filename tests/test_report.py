@@ -1,6 +1,7 @@
 """jaxnp-report on small synthetic asv result trees: verdicts, edge cases, formats, exit codes."""
 
 import json
+import pathlib
 import random
 import re
 
@@ -103,6 +104,42 @@ def test_a_large_but_noisy_change_gets_no_verdict():
     assert c.ratio > 1.2 and c.p_value >= 0.01 and c.verdict == compare.NO_CHANGE
 
 
+def test_small_byte_figures_get_no_verdict_however_large_their_ratio():
+    from jaxnp_kernels.report.results import Measurement
+
+    def m(release, value):
+        return Measurement("m", COMMIT, release, MEMORY, ("'gemver/jax_jit'",), ("case",), "bytes",
+                           value, (), None, 0)
+
+    assert compare.compare_pair(m("a", 16.0), m("b", 64 * 1024.0)).verdict == compare.NO_CHANGE
+    assert compare.compare_pair(m("a", 0.0), m("b", 1000.0)).verdict == compare.NO_CHANGE
+    # the same ratio reaching past 1 MiB is judged
+    assert compare.compare_pair(m("a", 0.0), m("b", 2.0 * 2**20)).verdict == compare.REGRESSION
+    assert compare.compare_pair(m("a", 4e6), m("b", 1e6)).verdict == compare.IMPROVEMENT
+
+
+def test_numpy_control_flags_machine_drift_in_every_format(tmp_path, capsys):
+    from jaxnp_kernels.report.build import build_report
+
+    # the "new" environment ran on a machine 30% faster: NumPy (identical code) looks improved
+    drifted = write_tree(tmp_path / "drift", runs={
+        "0.4.31": {TIME: [samples(1.0, seed=1), samples(0.5, seed=2)]},
+        "0.5.3": {TIME: [samples(0.7, seed=3), samples(0.35, seed=4)]},
+    })
+    pair = build_report(read_results(drifted), "m1").pairs[0]
+    assert len(pair.numpy_control()) == 1
+    assert "1 of 1 NumPy timings got a verdict, median ratio 0.70x" in pair.control_note()
+    assert "the machine's speed" in pair.control_note()
+    for fmt in ("text", "markdown", "html"):
+        out = tmp_path / f"r.{fmt}"
+        cli.main([str(drifted), "--format", fmt, "--output", str(out)])
+        assert "NumPy control" in out.read_text()
+    # a quiet machine: NumPy unchanged, the note says so without a warning
+    quiet = build_report(read_results(three_releases(tmp_path)), "m1").pairs[0]
+    assert "0 of 1 NumPy timings got a verdict" in quiet.control_note()
+    assert "machine's speed" not in quiet.control_note()
+
+
 def test_report_exit_code_is_1_on_regression_and_formats_render(tmp_path, capsys):
     root = three_releases(tmp_path)
     assert cli.main([str(root)]) == 1
@@ -189,18 +226,34 @@ def test_jaxlib_pairing_and_release_ranges():
                                                            "0.5.0rc1"]) == ["0.4.38", "0.5.0", "0.5.2"]
 
 
-def _fake_runner(root, slow_from, calls):
-    """Writes results as asv would: jax_jit is 1.5x slower from ``slow_from`` on."""
+def test_generated_release_config_writes_where_the_bisection_reads(tmp_path):
+    repo = pathlib.Path(__file__).resolve().parent.parent
+    out = bisect_mod.write_config(repo / "asv.conf.json", "0.5.2", "0.5.1", tmp_path / "c.json",
+                                  env_dir=tmp_path / "env", results_dir=tmp_path / "results")
+    conf = json.loads(out.read_text())
+    assert [e["req"]["jax"] for e in conf["include"]] == ["0.5.2"]
+    assert conf["include"][0]["req"]["jaxlib"] == "0.5.1"
+    assert conf["results_dir"] == str((tmp_path / "results").resolve())
+    assert conf["env_dir"] == str(tmp_path / "env")
+    default = json.loads(bisect_mod.write_config(repo / "asv.conf.json", "0.5.2", "0.5.1",
+                                                 tmp_path / "d.json").read_text())
+    assert default["results_dir"] == str(repo / ".asv" / "results")
+
+
+def _fake_runner(root, slow_from, calls, numpy_drift=None):
+    """Writes results as asv would: jax_jit is 1.5x slower from ``slow_from`` on; NumPy
+    (identical code) takes ``numpy_drift[release]`` times longer on a slowed-down machine."""
 
     def run(release):
         calls.append(release)
         slow = release_key(release) >= release_key(slow_from)
+        drift = (numpy_drift or {}).get(release, 1.0)
         data_dir = root / "m1"
         existing = json.loads((data_dir / f"{COMMIT[:8]}-jax0.4.31.json").read_text())
         existing["params"]["jax"] = release
         existing["date"] = 5000 + len(calls)
-        existing["results"][TIME][0] = [1.0, 0.75 if slow else 0.5]
-        existing["results"][TIME][11] = [samples(1.0, seed=len(calls)), samples(0.75 if slow else 0.5, seed=9)]
+        existing["results"][TIME][0] = [drift, 0.75 if slow else 0.5]
+        existing["results"][TIME][11] = [samples(drift, seed=len(calls)), samples(0.75 if slow else 0.5, seed=9)]
         (data_dir / f"{COMMIT[:8]}-jax{release}.json").write_text(json.dumps(existing))
 
     return run
@@ -217,6 +270,21 @@ def test_bisect_names_the_first_slow_release_running_few_environments(tmp_path):
                                             _fake_runner(root, "0.5.3", calls))
     assert release == "0.5.3" and comparison.ratio == pytest.approx(1.5, rel=0.05)
     assert len(calls) <= 3 and "0.5.3" in calls
+
+
+def test_bisect_follows_the_jax_regression_not_numpy_noise(tmp_path):
+    # NumPy looks 2x slower in 0.5.0 (the first release the search visits) and in the bad
+    # release (a slow machine); JAX really slows down from 0.5.3: the bisection must name
+    # 0.5.3, not the NumPy blip
+    root = write_tree(tmp_path / "r", runs={
+        "0.4.31": {TIME: [samples(1.0, seed=1), samples(0.5, seed=2)]},
+        "0.6.2": {TIME: [samples(2.0, seed=3), samples(0.75, seed=4)]},
+    })
+    between = ["0.4.33", "0.4.35", "0.4.38", "0.5.0", "0.5.3", "0.6.0", "0.6.1"]
+    calls = []
+    release, comparison = bisect_mod.bisect(root, "m1", COMMIT, "0.4.31", "0.6.2", between, "time_run",
+                                            _fake_runner(root, "0.5.3", calls, {"0.5.0": 2.0}))
+    assert release == "0.5.3" and "jax_jit" in comparison.measurement.label
 
 
 def test_sweep_skips_measured_releases_and_cleans_up(tmp_path):

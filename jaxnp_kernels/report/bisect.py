@@ -26,6 +26,7 @@ import sys
 from collections.abc import Callable
 
 from . import compare
+from .build import is_numpy_timing
 from .results import BadResults, read_results, release_key
 
 Runner = Callable[[str], None]  # run the chosen benchmarks in one release's environment
@@ -68,8 +69,10 @@ def paired_jaxlib(jax_version: str, jaxlib_versions: list[str]) -> str:
 
 
 def write_config(base_config: pathlib.Path, release: str, jaxlib: str, out: pathlib.Path,
-                 env_dir: pathlib.Path | None = None) -> pathlib.Path:
-    """An asv config with one environment, ``release``, sharing ``base_config``'s results."""
+                 env_dir: pathlib.Path | None = None,
+                 results_dir: pathlib.Path | None = None) -> pathlib.Path:
+    """An asv config with one environment, ``release``, writing into ``results_dir``
+    (default: ``base_config``'s results directory)."""
     conf = json.loads(_strip_comments(base_config.read_text(encoding="utf-8")))
     root = base_config.resolve().parent
     template = conf["include"][-1]
@@ -78,7 +81,8 @@ def write_config(base_config: pathlib.Path, release: str, jaxlib: str, out: path
     conf["include"] = [entry]
     conf["repo"] = str(root / conf.get("repo", "."))
     conf["benchmark_dir"] = str(root / conf.get("benchmark_dir", "benchmarks"))
-    conf["results_dir"] = str(root / conf.get("results_dir", ".asv/results"))
+    conf["results_dir"] = str(pathlib.Path(results_dir).resolve() if results_dir
+                              else root / conf.get("results_dir", ".asv/results"))
     conf["html_dir"] = str(root / conf.get("html_dir", ".asv/html"))
     conf["env_dir"] = str(env_dir if env_dir else root / conf.get("env_dir", ".asv/env"))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -87,13 +91,15 @@ def write_config(base_config: pathlib.Path, release: str, jaxlib: str, out: path
 
 
 def asv_runner(asv: str, base_config: pathlib.Path, commit: str, bench: str, machine: str,
-               jaxlib_versions: list[str], env_dir: pathlib.Path | None = None) -> Runner:
-    """A runner calling ``asv run COMMIT^! --bench BENCH`` in a one-release environment."""
+               jaxlib_versions: list[str], env_dir: pathlib.Path | None = None,
+               results_dir: pathlib.Path | None = None) -> Runner:
+    """A runner calling ``asv run COMMIT^! --bench BENCH`` in a one-release environment,
+    its results written to ``results_dir`` (the directory the bisection reads)."""
     work = base_config.resolve().parent / ".asv"
 
     def run(release: str) -> None:
         config = write_config(base_config, release, paired_jaxlib(release, jaxlib_versions),
-                              work / f"release-{release}.conf.json", env_dir)
+                              work / f"release-{release}.conf.json", env_dir, results_dir)
         command = [asv, "--config", str(config), "run", f"{commit}^!", "--bench", bench,
                    "--record-samples", "--machine", machine, "--show-stderr"]
         print("$ " + " ".join(command), file=sys.stderr, flush=True)
@@ -102,14 +108,18 @@ def asv_runner(asv: str, base_config: pathlib.Path, commit: str, bench: str, mac
     return run
 
 
-def _regressed(results_dir, machine, commit, good, candidate, bench, threshold, alpha):
-    """(regressed?, worst ratio) of ``candidate`` against ``good`` for benchmarks matching ``bench``."""
+def _regressed(results_dir, machine, commit, good, candidate, bench, threshold, alpha, keys=None):
+    """(regressed?, worst ratio) of ``candidate`` against ``good`` for benchmarks matching
+    ``bench`` (only the measurements in ``keys``, when given).
+
+    NumPy timings are never candidates: NumPy is the same in every environment, so a change
+    in them is the machine's, not a JAX release's."""
     pattern = re.compile(bench)
     ms = [m for m in read_results(results_dir) if m.machine == machine and m.commit.startswith(commit)
-          and pattern.search(m.benchmark)]
+          and pattern.search(m.benchmark) and not is_numpy_timing(m)]
     ms = compare.latest_per_key(ms)
     comparisons = compare.compare_releases(ms, good, candidate, threshold, alpha)
-    measured = [c for c in comparisons if c.ratio is not None]
+    measured = [c for c in comparisons if c.ratio is not None and (keys is None or c.measurement.key in keys)]
     if not measured:
         raise BisectError(f"no comparable results of {bench!r} for JAX {good} and {candidate}")
     worst = max(measured, key=lambda c: c.worse_factor)
@@ -131,6 +141,13 @@ def bisect(results_dir, machine: str, commit: str, good: str, bad: str, between:
     regressed, worst = _regressed(results_dir, machine, commit, good, bad, bench, threshold, alpha)
     if not regressed:
         raise BisectError(f"no regression of {bench!r} from JAX {good} to {bad}: nothing to bisect")
+    # follow only what regressed from good to bad: other parameters may move with noise
+    pattern = re.compile(bench)
+    ms = compare.latest_per_key(m for m in read_results(results_dir) if m.machine == machine
+                                and m.commit.startswith(commit) and pattern.search(m.benchmark)
+                                and not is_numpy_timing(m))
+    keys = {c.measurement.key for c in compare.compare_releases(ms, good, bad, threshold, alpha)
+            if c.verdict == compare.REGRESSION}
     candidates = sorted(between, key=release_key) + [bad]
     lo, hi = 0, len(candidates) - 1   # candidates[hi] is known bad
     first_bad = (bad, worst)
@@ -140,7 +157,8 @@ def bisect(results_dir, machine: str, commit: str, good: str, bad: str, between:
         if release not in measured:
             run(release)
             measured.add(release)
-        is_bad, comparison = _regressed(results_dir, machine, commit, good, release, bench, threshold, alpha)
+        is_bad, comparison = _regressed(results_dir, machine, commit, good, release, bench, threshold, alpha,
+                                        keys)
         print(f"JAX {release}: {'regressed' if is_bad else 'good'} (worst {comparison.measurement.label}: "
               f"{comparison.ratio:.2f}x)", file=sys.stderr)
         if is_bad:
@@ -148,7 +166,8 @@ def bisect(results_dir, machine: str, commit: str, good: str, bad: str, between:
         else:
             lo = mid + 1
     if candidates[hi] != first_bad[0]:
-        _, comparison = _regressed(results_dir, machine, commit, good, candidates[hi], bench, threshold, alpha)
+        _, comparison = _regressed(results_dir, machine, commit, good, candidates[hi], bench, threshold, alpha,
+                                   keys)
         first_bad = (candidates[hi], comparison)
     return first_bad
 
@@ -207,7 +226,8 @@ def main(argv: list[str]) -> int:
         jaxlibs = (args.jaxlib_releases if args.jaxlib_releases is not None
                    else args.releases if args.releases is not None else pypi_versions("jaxlib"))
         if args.mode == "bisect":
-            run = asv_runner(args.asv, config, args.commit, args.bench, args.machine, jaxlibs)
+            run = asv_runner(args.asv, config, args.commit, args.bench, args.machine, jaxlibs,
+                             results_dir=pathlib.Path(args.results_dir))
             release, comparison = bisect(args.results_dir, args.machine, args.commit, args.good, args.bad,
                                          releases_between(args.good, args.bad, versions), args.bench, run,
                                          args.threshold, args.alpha)
@@ -215,7 +235,8 @@ def main(argv: list[str]) -> int:
                   f"({comparison.measurement.label}: {comparison.ratio:.2f}x vs JAX {args.good})")
             return 1
         env_dir = config.resolve().parent / ".asv" / "sweep-env"
-        run = asv_runner(args.asv, config, args.commit, args.bench, args.machine, jaxlibs, env_dir)
+        run = asv_runner(args.asv, config, args.commit, args.bench, args.machine, jaxlibs, env_dir,
+                         pathlib.Path(args.results_dir))
         in_range = [v for v in versions if re.fullmatch(r"\d+(\.\d+)*", v)
                     and release_key(args.first) <= release_key(v) <= release_key(args.last)]
         ran = sweep(args.results_dir, args.machine, args.commit, in_range, args.bench, run,

@@ -29,6 +29,34 @@ class PairReport:
     def with_verdict(self, verdict: str) -> list[compare.Comparison]:
         return [c for c in self.comparisons if c.verdict == verdict]
 
+    def numpy_control(self) -> list[compare.Comparison]:
+        """The NumPy timings compared: NumPy (and SciPy) are pinned to the same versions in
+        every environment, so these rows should never change; any verdict among them is
+        the machine, not JAX."""
+        return [c for c in self.comparisons if c.ratio is not None and is_numpy_timing(c.measurement)]
+
+    def control_note(self) -> str:
+        """One sentence on the NumPy control: how far the machine itself drifted."""
+        control = self.numpy_control()
+        if not control:
+            return ""
+        judged = [c for c in control if c.verdict in (compare.REGRESSION, compare.IMPROVEMENT)]
+        ratios = sorted(c.ratio for c in control)
+        median = ratios[len(ratios) // 2]
+        note = (f"NumPy control (identical NumPy in both environments): {len(judged)} of {len(control)} "
+                f"NumPy timings got a verdict, median ratio {median:.2f}x.")
+        if judged:
+            note += (" Those verdicts are the machine's speed changing between the two runs, not JAX:"
+                     " treat JAX verdicts of similar size as unconfirmed, and re-run both releases.")
+        return note
+
+
+def is_numpy_timing(m: Measurement) -> bool:
+    """A ``time_*`` benchmark of a NumPy implementation (``implementation`` 'numpy...')."""
+    params = dict(zip(m.param_names, m.params))
+    return (m.benchmark.rsplit(".", 1)[-1].startswith("time_")
+            and str(params.get("implementation", "")).strip("'").startswith("numpy"))
+
 
 @dataclasses.dataclass(frozen=True)
 class FigureTable:

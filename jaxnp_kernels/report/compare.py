@@ -11,7 +11,10 @@ A benchmark is a **regression** (or an **improvement**) when both hold:
    must not overlap.  A figure recorded as a single value (a track benchmark) can only
    be judged when it is deterministic (bytes from XLA's memory analysis or tracemalloc,
    device counts); a single timing-derived value (compile seconds, a speedup) is never
-   judged, since no test can tell its change from noise.
+   judged, since no test can tell its change from noise;
+3. for bytes, the larger of the two values is at least ``MIN_BYTES`` (1 MiB): a temporary
+   that stays smaller than a core's L2 cache on both sides costs no memory traffic worth a
+   verdict, however large its ratio (16 bytes becoming 4 KiB is "4096x").
 
 Everything else is "no change"; a benchmark skipped or failed on one side, or present
 in only one release, is listed as such and never gets a verdict.
@@ -31,6 +34,8 @@ HIGHER_IS_BETTER_UNITS = {"ratio", "GB/s", "GFLOP/s", "fraction", "devices"}
 DETERMINISTIC_UNITS = {"bytes", "devices"}
 DEFAULT_THRESHOLD = 1.2
 DEFAULT_ALPHA = 0.01
+#: Byte figures below this on both sides are never judged (see the module docstring).
+MIN_BYTES = 1 << 20
 
 REGRESSION, IMPROVEMENT, NO_CHANGE = "regression", "improvement", "no change"
 MISSING_OLD, MISSING_NEW = "only in newer", "only in older"
@@ -81,6 +86,8 @@ def compare_pair(old: Measurement | None, new: Measurement | None, threshold=DEF
         significant = old.ci_99[1] < new.ci_99[0] or new.ci_99[1] < old.ci_99[0]
     elif new.unit not in DETERMINISTIC_UNITS:
         evidence, significant = "single value, untestable", False
+    if new.unit == "bytes" and max(old.value, new.value) < MIN_BYTES:
+        evidence, significant = "below 1 MiB on both sides", False
     if worse >= threshold and significant:
         verdict = REGRESSION
     elif worse <= 1 / threshold and significant:

@@ -122,7 +122,7 @@ def render(report: Report) -> str:
              f"<code>{report.commit[:8]}</code>, JAX releases {e(', '.join(report.releases))}.</p>",
              f"<p>A verdict needs a change of at least {report.threshold:g}x <em>and</em> a Mann-Whitney U "
              f"test with p &lt; {report.alpha:g} on the recorded samples (asv's 99% confidence intervals "
-             "when samples are missing).</p>"]
+             "when samples are missing); byte figures below 1 MiB on both sides are not judged.</p>"]
     for title, src in _charts(report):
         parts.append(f"<h2>{e(title)}</h2><img alt='{e(title)}' src='{src}'>")
     if len(report.releases) < 2:
@@ -133,6 +133,8 @@ def render(report: Report) -> str:
                      f"{len(pair.with_verdict(compare.REGRESSION))} regressions, "
                      f"{len(pair.with_verdict(compare.IMPROVEMENT))} improvements, "
                      f"{len(pair.with_verdict(compare.NO_CHANGE))} unchanged.</p>")
+        if pair.control_note():
+            parts.append(f"<p class='control'>{e(pair.control_note())}</p>")
         if rows:
             parts.append("<table><tr><th>verdict</th><th>benchmark</th><th>new/old</th><th>old → new</th>"
                          "<th>evidence</th></tr>")

@@ -11,7 +11,8 @@ def render(report: Report) -> str:
     out = [f"## jaxnp-bench release report: `{report.machine}` at `{report.commit[:8]}`", "",
            f"JAX releases: {', '.join(report.releases)}. A verdict needs a change of at least "
            f"{report.threshold:g}x **and** a Mann-Whitney U test with p < {report.alpha:g} on the recorded "
-           "samples (asv's 99% confidence intervals when samples are missing).", ""]
+           "samples (asv's 99% confidence intervals when samples are missing); byte figures below 1 MiB "
+           "on both sides are not judged.", ""]
     if len(report.releases) < 2:
         out += [f"Only one JAX release ({report.releases[0]}) was measured at this commit: nothing to compare.", ""]
     for pair in report.pairs:
@@ -20,6 +21,8 @@ def render(report: Report) -> str:
                    f"{len(pair.with_verdict(compare.IMPROVEMENT))} improvements, "
                    f"{len(pair.with_verdict(compare.NO_CHANGE))} unchanged")
         out.append("")
+        if pair.control_note():
+            out += [f"> {pair.control_note()}", ""]
         if rows:
             out += ["| verdict | benchmark | new/old | old → new | evidence |", "|---|---|---:|---|---|"]
             for c in rows:

@@ -61,7 +61,7 @@ def render(report: Report) -> str:
     lines = [f"jaxnp-bench release report  machine {report.machine}  commit {report.commit[:8]}",
              f"JAX releases: {', '.join(report.releases)}",
              f"verdict rule: worse/better by >= {report.threshold:g}x AND Mann-Whitney U p < {report.alpha:g} "
-             "on the recorded samples (asv's 99% CI when samples are missing)", ""]
+             "on the recorded samples (asv's 99% CI when samples are missing); bytes judged from 1 MiB", ""]
     if len(report.releases) < 2:
         lines.append(f"Only one JAX release ({report.releases[0]}) measured at this commit: nothing to compare.")
     for pair in report.pairs:
@@ -70,6 +70,8 @@ def render(report: Report) -> str:
         lines.append(f"== JAX {pair.old} -> {pair.new}: {counts[compare.REGRESSION]} regressions, "
                      f"{counts[compare.IMPROVEMENT]} improvements, {counts[compare.NO_CHANGE]} unchanged, "
                      f"{counts[compare.SKIPPED]} skipped/failed on a side")
+        if pair.control_note():
+            lines.append("   " + pair.control_note())
         rows = comparison_rows(pair)
         if rows:
             width = max(len(c.measurement.label) for c in rows)
