@@ -37,6 +37,12 @@ def count_values(path) -> int:
     return total
 
 
+def change_mark(line: str) -> str:
+    """The Change column of one row of asv 0.6's table (``| +        | ...``), else ""."""
+    cells = line.split("|")
+    return cells[1].strip() if len(cells) > 2 and not line.startswith("|--") else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_a", type=pathlib.Path)
@@ -50,7 +56,7 @@ def main() -> None:
         Compare.print_table(conf, commit, commit, factor=args.factor, split=False, only_changed=True,
                             resultset_1=resultset(args.run_a), resultset_2=resultset(args.run_b))
     print(table.getvalue())
-    marks = [line.split()[0] for line in table.getvalue().splitlines() if line.strip()]
+    marks = [change_mark(line) for line in table.getvalue().splitlines()]
     worse, better = marks.count("+"), marks.count("-")
     total = count_values(args.run_a)
     print(f"{total - worse - better} of {total} benchmark values report no change under factor "
