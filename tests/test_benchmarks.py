@@ -2,6 +2,7 @@
 
 import dataclasses
 import importlib
+import json
 import pathlib
 import sys
 
@@ -129,3 +130,21 @@ def test_the_machine_description_is_complete_and_names_the_device(monkeypatch, t
     for field, value in asv_machine.CONSTANT_DESCRIPTION.items():
         assert info[field] == value
     assert info["device"] == "cpu" and info["machine"] == "test-machine"
+
+
+def test_the_gpu_config_pairs_cuda_plugins_with_every_release(monkeypatch, tmp_path):
+    pytest.importorskip("asv")
+    monkeypatch.syspath_prepend(str(ROOT / "tools"))
+    asv_machine = importlib.import_module("asv_machine")
+    out = tmp_path / "gpu.conf.json"
+    asv_machine.write_gpu_config(str(out))
+    gpu = json.loads(out.read_text(encoding="utf-8"))
+    assert gpu["launch_method"] == "spawn"  # CUDA does not survive a fork
+    assert "XLA_FLAGS" not in gpu["matrix"]["env_nobuild"]
+    assert len(gpu["include"]) >= 6
+    for entry in gpu["include"]:
+        release = entry["req"]["jax"]
+        assert entry["req"]["jaxlib"] == release
+        assert entry["req"]["jax-cuda12-plugin"] == entry["req"]["jax-cuda12-pjrt"] == release
+        assert "XLA_FLAGS" not in entry["env_nobuild"]
+    assert pathlib.Path(gpu["results_dir"]).is_absolute()

@@ -133,13 +133,8 @@ if [[ $publish -eq 0 ]]; then
   exit "$status"
 fi
 log "publishing the site"
-if [[ -f tools/site/build_site.py ]]; then
-  "$venv/bin/python" tools/site/build_site.py --asv "$venv/bin/asv"
-  site_dir=$("$venv/bin/python" tools/site/build_site.py --print-output-dir)
-else
-  "${asv[@]}" publish
-  site_dir=.asv/html
-fi
+"$venv/bin/python" tools/site/build_site.py --asv "$venv/bin/asv"
+site_dir=$("$venv/bin/python" tools/site/build_site.py --print-output-dir)
 
 log "done in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
 cat <<EOF
