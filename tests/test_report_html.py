@@ -1,56 +1,32 @@
 """The HTML report renders in a real browser: headless Chromium, offline, no JS error.
 
 Opens the page ``jaxnp-report --format html`` writes for a small synthetic asv results
-tree in the system's Chromium (Debian ``chromium`` and ``chromium-driver``, driven by
-selenium through an explicit ``Service``, so nothing downloads a browser) and asserts
+tree in headless Chromium (tests/chromium.py: Debian's ``chromium`` and ``chromium-driver``,
+installed by the test set-up when missing; nothing downloads a browser) and asserts
 that every chart image decoded, the browser logged no error and the page asked for
 nothing but itself and its inline ``data:`` images.  A screenshot is saved under
 ``$JAXNP_ARTIFACTS`` (default: ``artifacts/report-html`` in the repository) for a human
-look.  Skipped where selenium or Chromium is missing.
+look.
 """
 
-import json
 import os
 import pathlib
 import shutil
 
+import chromium
 import pytest
-
 from test_report import three_releases
 
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+from jaxnp_kernels.report import cli
 
-from jaxnp_kernels.report import cli  # noqa: E402
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--window-size=1400,2000")
 REPO = pathlib.Path(__file__).resolve().parent.parent
-
-pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
-                                reason="needs /usr/bin/chromium and /usr/bin/chromedriver")
 
 
 @pytest.fixture
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = chromium.start("1400,2000")
     yield driver
     driver.quit()
-
-
-def _requested_urls(driver) -> list[str]:
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
 
 
 def test_html_report_renders_offline_in_headless_chromium(tmp_path, browser):
@@ -69,9 +45,8 @@ def test_html_report_renders_offline_in_headless_chromium(tmp_path, browser):
     assert any("Claims scorecard" in h for h in headings)
     assert browser.find_elements("css selector", "tr.regression"), "the injected regression is not shown"
 
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-    assert errors == []
-    urls = _requested_urls(browser)
+    assert chromium.severe_errors(browser) == []
+    urls = chromium.requested_urls(browser)
     assert page.as_uri() in urls  # the network log works, so an empty list below means something
     external = [url for url in urls if not url.startswith(("file:", "data:"))]
     assert external == []

@@ -26,7 +26,6 @@ import importlib.util
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import threading
@@ -34,12 +33,11 @@ import time
 
 import pytest
 
+import chromium
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SITE_TOOLS = REPO / "tools" / "site"
 GRAPH = "bench_elementwise.FusedChain.time_run"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1600,1000")
-
 
 def load(name):
     spec = importlib.util.spec_from_file_location(name, SITE_TOOLS / f"{name}.py")
@@ -171,31 +169,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def chromium_paths() -> tuple[str, str]:
-    chromium = os.environ.get("JAXNP_CHROMIUM", "/usr/bin/chromium")
-    driver = os.environ.get("JAXNP_CHROMEDRIVER", "/usr/bin/chromedriver")
-    if not (os.path.exists(chromium) and os.path.exists(driver)) and shutil.which("apt-get"):
-        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-        subprocess.run(sudo + ["apt-get", "update", "-q"], check=False)
-        subprocess.run(sudo + ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium",
-                               "chromium-driver"], check=False)
-    if not (os.path.exists(chromium) and os.path.exists(driver)):
-        pytest.fail(f"need Chromium and chromedriver ({chromium}, {driver}); apt-get could not install them")
-    return chromium, driver
-
-
 @pytest.fixture(scope="module")
 def browser():
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, driver_path = chromium_paths()
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver = chromium.start("1600,1000")
     yield driver
     driver.quit()
 
@@ -209,15 +185,6 @@ def wait_for(driver, script, timeout=30):
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for: {script}")
-
-
-def requested_urls(driver) -> list[str]:
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
 
 
 SERIES = """
@@ -277,9 +244,9 @@ def test_site_renders_numpy_vs_jax_across_releases_offline(site, server, browser
     wait_for(browser, "return document.readyState === 'complete' && document.title;")
     assert "jaxnp-bench report" in browser.title
 
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-    assert errors == [], "\n".join(e["message"] for e in errors)
-    urls = requested_urls(browser)
+    errors = chromium.severe_errors(browser)
+    assert errors == [], "\n".join(errors)
+    urls = chromium.requested_urls(browser)
     # the network log works (so an empty list below means something) and saw the graph data
     assert any(url.startswith(server + "index.json") for url in urls)
     assert any(url.startswith(server + f"graphs/") and GRAPH in url for url in urls)
