@@ -140,6 +140,22 @@ def test_numpy_control_flags_machine_drift_in_every_format(tmp_path, capsys):
     assert "machine's speed" not in quiet.control_note()
 
 
+def test_a_subset_run_is_counted_not_listed_benchmark_by_benchmark(tmp_path):
+    many = "bench_x.Many.time_run"
+    extra = {many: {"params": [[f"'jax_{k}'" for k in range(25)]], "param_names": ["implementation"],
+                    "unit": "seconds", "type": "time", "version": "1"}}
+    root = write_tree(tmp_path / "r", extra_benchmarks=extra, runs={
+        "0.4.31": {TIME: [samples(1.0), samples(0.5)], many: [samples(1.0, seed=k) for k in range(25)]},
+        "0.4.33": {TIME: [samples(1.0, seed=7), samples(0.5, seed=8)]},   # a bisect step: a subset
+    })
+    for fmt in ("text", "markdown", "html"):
+        out = tmp_path / f"r.{fmt}"
+        cli.main([str(root), "--format", fmt, "--output", str(out)])
+        text = out.read_text()
+        assert "25 benchmarks were measured in only one of the two releases" in text
+        assert text.count("bench_x.Many.time_run(") == 10
+
+
 def test_report_exit_code_is_1_on_regression_and_formats_render(tmp_path, capsys):
     root = three_releases(tmp_path)
     assert cli.main([str(root)]) == 1

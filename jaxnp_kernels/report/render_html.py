@@ -14,7 +14,7 @@ import math
 
 from . import compare
 from .build import Report, main_speedups
-from .render_text import comparison_rows, format_change, format_ratio, format_value
+from .render_text import comparison_rows, format_change, format_ratio, format_value, one_side_note
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
@@ -147,6 +147,8 @@ def render(report: Report) -> str:
                              f"</code></td><td class='num'>{ratio}</td><td>{change}</td>"
                              f"<td>{e(evidence)}</td></tr>")
             parts.append("</table>")
+        if one_side_note(pair):
+            parts.append(f"<p>{e(one_side_note(pair))}</p>")
     for table in report.figures:
         parts.append(f"<h2>{e(table.title)}</h2><table><tr><th>case</th>"
                      + "".join(f"<th>JAX {e(r)}</th>" for r in report.releases) + "</tr>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import compare
 from .build import Report, main_speedups
-from .render_text import comparison_rows, format_change, format_ratio, format_value
+from .render_text import comparison_rows, format_change, format_ratio, format_value, one_side_note
 
 
 def render(report: Report) -> str:
@@ -30,6 +30,8 @@ def render(report: Report) -> str:
                 change = format_change(c).replace("->", "→")
                 out.append(f"| {c.verdict} | `{c.measurement.label}` | {format_ratio(c)} | {change} | {evidence} |")
             out.append("")
+        if one_side_note(pair):
+            out += [one_side_note(pair), ""]
     speedups = main_speedups(report)
     if speedups:
         out += ["### JAX/NumPy speedup (first jitted implementation, float32, size M)", "",

@@ -53,8 +53,22 @@ def comparison_rows(pair, limit_unchanged: int = 0):
     order = {compare.REGRESSION: 0, compare.IMPROVEMENT: 1, compare.SKIPPED: 2,
              compare.MISSING_OLD: 3, compare.MISSING_NEW: 3, compare.NO_CHANGE: 4}
     rows = sorted(pair.comparisons, key=lambda c: (order[c.verdict], -(c.worse_factor or 0)))
-    shown = [c for c in rows if c.verdict != compare.NO_CHANGE]
-    return shown
+    shown = [c for c in rows if c.verdict not in (compare.NO_CHANGE, *ONE_SIDE)]
+    return shown + [c for c in rows if c.verdict in ONE_SIDE][:ONE_SIDE_LISTED]
+
+
+#: Measured in only one release of a pair: listed up to ONE_SIDE_LISTED, then counted.
+ONE_SIDE = (compare.MISSING_OLD, compare.MISSING_NEW)
+ONE_SIDE_LISTED = 10
+
+
+def one_side_note(pair) -> str:
+    """How many benchmarks only one release of the pair has, when the table does not list them all."""
+    count = sum(1 for c in pair.comparisons if c.verdict in ONE_SIDE)
+    if count <= ONE_SIDE_LISTED:
+        return ""
+    return (f"{count} benchmarks were measured in only one of the two releases (e.g. a bisect or sweep "
+            f"that ran a subset); the first {ONE_SIDE_LISTED} are listed.")
 
 
 def render(report: Report) -> str:
@@ -79,6 +93,8 @@ def render(report: Report) -> str:
             for c in rows:
                 lines.append(f"  {c.verdict:<17} {c.measurement.label:<{width}}  {format_ratio(c):>8}  "
                              f"{format_change(c):<24}  {_fmt_p(c)}")
+        if one_side_note(pair):
+            lines.append("   " + one_side_note(pair))
         lines.append("")
     speedups = main_speedups(report)
     if speedups:
