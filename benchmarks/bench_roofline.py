@@ -22,7 +22,7 @@ import statistics
 import jaxnp_kernels as jk
 from jaxnp_kernels import machine
 
-from .common import SIZES, case_ids, new_case, skip_unless, split_case_id
+from .common import QUICK, SIZES, case_ids, new_case, skip_unless, split_case_id
 
 ROOFLINE_SIZE = "L" if "L" in SIZES else SIZES[-1]
 #: Flops per byte above which a workload counts as compute-bound; a 2-core machine with
@@ -48,7 +48,7 @@ COMPUTE_BOUND_CASES = case_ids(lambda w, impl: _primary(w, impl) and _compute_bo
 
 
 def measure_case(case_id: str) -> dict:
-    """Seconds per call (median of 5 samples), bytes and flops of one case at ROOFLINE_SIZE.
+    """Seconds per call (median of 5 samples; 2 in the quick pass), bytes and flops of one case at ROOFLINE_SIZE.
 
     Returns ``{"skip": reason}`` for a case that cannot run here and ``{"error": message,
     "verification": bool}`` for one that failed, so one bad case does not lose the others.
@@ -59,7 +59,7 @@ def measure_case(case_id: str) -> dict:
     try:
         case = new_case(workload.name, impl.name, ROOFLINE_SIZE, _dtype(workload))
         case.prepare(warmup_calls=1)
-        seconds = statistics.median(case.time(repeat=5, min_seconds=0.05))
+        seconds = statistics.median(case.time(repeat=2 if QUICK else 5, min_seconds=0.05))
     except (NotImplementedError, jk.Unsupported) as why:
         return {"skip": str(why)}
     except Exception as error:  # reported by the case's own benchmarks, see _Roofline.setup

@@ -39,6 +39,9 @@ SIZES = tuple(os.environ.get("JAXNP_ASV_SIZES", "M,L").split(","))
 L_DTYPES = ("float32",)
 #: Figures beside the timings are taken at one typical size, to keep the run short.
 FIGURE_SIZE = "M"
+#: Set by ``tools/run-suite.sh --check-quick``: the quick pass is a check that every benchmark
+#: runs (a dry run, nothing recorded), so the figure benchmarks take fewer samples in it.
+QUICK = os.environ.get("JAXNP_ASV_QUICK") == "1"
 
 _prepared: dict[tuple, jk.Case] = {}
 

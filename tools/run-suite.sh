@@ -110,7 +110,7 @@ if [[ $mode == quick ]]; then
   "${asv[@]}" check "${env_args[@]}"
   log "quick pass (every benchmark once, size M) in JAX ${releases[*]}"
   # --dry-run: a check, not a measurement; it must never replace recorded results.
-  JAXNP_ASV_SIZES=M "${asv[@]}" run --quick --dry-run --show-stderr --machine "$MACHINE" \
+  JAXNP_ASV_SIZES=M JAXNP_ASV_QUICK=1 "${asv[@]}" run --quick --dry-run --show-stderr --machine "$MACHINE" \
     "${env_args[@]}" "HEAD^!"
   log "quick pass done in $((SECONDS - start)) s"
   exit 0
