@@ -34,6 +34,26 @@ def _png(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _heatmap(names, releases, grid, cmap, limit, label, title) -> str:
+    """A workloads x releases heatmap of log2 values, each cell labelled with 2**value
+    (called from ``_charts``, which selects matplotlib's Agg backend first)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2 + 1.1 * len(releases), 0.32 * len(names) + 1.5))
+    image = ax.imshow(grid, cmap=cmap, vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_xticks(range(len(releases)), releases, rotation=45)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    for i, row in enumerate(grid):
+        for j, value in enumerate(row):
+            if not math.isnan(value):
+                ax.text(j, i, f"{2 ** value:.2g}", ha="center", va="center", fontsize=7)
+    fig.colorbar(image, ax=ax, label=label)
+    ax.set_title(title)
+    png = _png(fig)
+    plt.close(fig)
+    return png
+
+
 def _charts(report: Report) -> list[tuple[str, str]]:
     import matplotlib
 
@@ -49,36 +69,20 @@ def _charts(report: Report) -> list[tuple[str, str]]:
             base = next(times[name][r] for r in report.releases if r in times[name])
             grid.append([math.log2(times[name][r] / base) if r in times[name] else math.nan
                          for r in report.releases])
-        fig, ax = plt.subplots(figsize=(2 + 1.1 * len(report.releases), 0.32 * len(names) + 1.5))
-        image = ax.imshow(grid, cmap="RdYlGn_r", vmin=-1.5, vmax=1.5, aspect="auto")
-        ax.set_xticks(range(len(report.releases)), report.releases, rotation=45)
-        ax.set_yticks(range(len(names)), names, fontsize=8)
-        for i, row in enumerate(grid):
-            for j, value in enumerate(row):
-                if not math.isnan(value):
-                    ax.text(j, i, f"{2 ** value:.2g}", ha="center", va="center", fontsize=7)
-        fig.colorbar(image, ax=ax, label="log2 time / time in oldest release (>0: slower)")
-        ax.set_title("Steady-state time vs the oldest release (jitted, float32, M)")
-        charts.append(("Change heatmap: workloads x releases", _png(fig)))
-        plt.close(fig)
+        charts.append(("Change heatmap: workloads x releases", _heatmap(
+            names, report.releases, grid, "RdYlGn_r", 1.5,
+            "log2 time / time in oldest release (>0: slower)",
+            "Steady-state time vs the oldest release (jitted, float32, M)")))
 
     speedups = main_speedups(report)
     if speedups:
         names = list(speedups)
         grid = [[math.log2(speedups[n][r]) if r in speedups[n] else math.nan for r in report.releases]
                 for n in names]
-        fig, ax = plt.subplots(figsize=(2 + 1.1 * len(report.releases), 0.32 * len(names) + 1.5))
-        image = ax.imshow(grid, cmap="RdYlGn", vmin=-3, vmax=3, aspect="auto")
-        ax.set_xticks(range(len(report.releases)), report.releases, rotation=45)
-        ax.set_yticks(range(len(names)), names, fontsize=8)
-        for i, row in enumerate(grid):
-            for j, value in enumerate(row):
-                if not math.isnan(value):
-                    ax.text(j, i, f"{2 ** value:.2g}", ha="center", va="center", fontsize=7)
-        fig.colorbar(image, ax=ax, label="log2 speedup vs NumPy (>0: JAX faster)")
-        ax.set_title("JAX/NumPy speedup per workload and JAX release (float32, M)")
-        charts.append(("Speedup heatmap: workloads x releases", _png(fig)))
-        plt.close(fig)
+        charts.append(("Speedup heatmap: workloads x releases", _heatmap(
+            names, report.releases, grid, "RdYlGn", 3,
+            "log2 speedup vs NumPy (>0: JAX faster)",
+            "JAX/NumPy speedup per workload and JAX release (float32, M)")))
 
         fig, ax = plt.subplots(figsize=(9, 5))
         x = range(len(report.releases))
