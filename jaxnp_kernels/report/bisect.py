@@ -108,17 +108,22 @@ def asv_runner(asv: str, base_config: pathlib.Path, commit: str, bench: str, mac
     return run
 
 
+def _candidates(results_dir, machine, commit, bench):
+    """The newest measurement per benchmark matching ``bench`` at ``commit``, NumPy timings excluded."""
+    pattern = re.compile(bench)
+    return compare.latest_per_key(m for m in read_results(results_dir)
+                                  if m.machine == machine and m.commit.startswith(commit)
+                                  and pattern.search(m.benchmark) and not is_numpy_timing(m))
+
+
 def _regressed(results_dir, machine, commit, good, candidate, bench, threshold, alpha, keys=None):
     """(regressed?, worst ratio) of ``candidate`` against ``good`` for benchmarks matching
     ``bench`` (only the measurements in ``keys``, when given).
 
     NumPy timings are never candidates: NumPy is the same in every environment, so a change
     in them is the machine's, not a JAX release's."""
-    pattern = re.compile(bench)
-    ms = [m for m in read_results(results_dir) if m.machine == machine and m.commit.startswith(commit)
-          and pattern.search(m.benchmark) and not is_numpy_timing(m)]
-    ms = compare.latest_per_key(ms)
-    comparisons = compare.compare_releases(ms, good, candidate, threshold, alpha)
+    comparisons = compare.compare_releases(_candidates(results_dir, machine, commit, bench),
+                                           good, candidate, threshold, alpha)
     measured = [c for c in comparisons if c.ratio is not None and (keys is None or c.measurement.key in keys)]
     if not measured:
         raise BisectError(f"no comparable results of {bench!r} for JAX {good} and {candidate}")
@@ -142,11 +147,9 @@ def bisect(results_dir, machine: str, commit: str, good: str, bad: str, between:
     if not regressed:
         raise BisectError(f"no regression of {bench!r} from JAX {good} to {bad}: nothing to bisect")
     # follow only what regressed from good to bad: other parameters may move with noise
-    pattern = re.compile(bench)
-    ms = compare.latest_per_key(m for m in read_results(results_dir) if m.machine == machine
-                                and m.commit.startswith(commit) and pattern.search(m.benchmark)
-                                and not is_numpy_timing(m))
-    keys = {c.measurement.key for c in compare.compare_releases(ms, good, bad, threshold, alpha)
+    keys = {c.measurement.key
+            for c in compare.compare_releases(_candidates(results_dir, machine, commit, bench),
+                                              good, bad, threshold, alpha)
             if c.verdict == compare.REGRESSION}
     candidates = sorted(between, key=release_key) + [bad]
     lo, hi = 0, len(candidates) - 1   # candidates[hi] is known bad
