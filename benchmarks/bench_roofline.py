@@ -19,10 +19,10 @@ cannot run here is skipped; a case whose result is wrong fails its benchmarks.
 import gc
 import statistics
 
-import jaxnp_kernels as jk
 from jaxnp_kernels import machine
 
-from .common import QUICK, SIZES, case_ids, new_case, skip_unless, split_case_id
+from .common import (QUICK, SIZES, case_ids, figures_or_raise, measure_safely, new_case, skip_unless,
+                     split_case_id)
 
 ROOFLINE_SIZE = "L" if "L" in SIZES else SIZES[-1]
 #: Flops per byte above which a workload counts as compute-bound; a 2-core machine with
@@ -48,23 +48,12 @@ COMPUTE_BOUND_CASES = case_ids(lambda w, impl: _primary(w, impl) and _compute_bo
 
 
 def measure_case(case_id: str) -> dict:
-    """Seconds per call (median of 5 samples; 2 in the quick pass), bytes and flops of one case at ROOFLINE_SIZE.
-
-    Returns ``{"skip": reason}`` for a case that cannot run here and ``{"error": message,
-    "verification": bool}`` for one that failed, so one bad case does not lose the others.
-    """
+    """Seconds per call (median of 5 samples; 2 in the quick pass), bytes and flops of one case at ROOFLINE_SIZE."""
     workload, impl = split_case_id(case_id)
-    if ROOFLINE_SIZE not in impl.sizes:
-        return {"skip": f"{case_id} does not run at size {ROOFLINE_SIZE}"}
-    try:
-        case = new_case(workload.name, impl.name, ROOFLINE_SIZE, _dtype(workload))
-        case.prepare(warmup_calls=1)
-        seconds = statistics.median(case.time(repeat=2 if QUICK else 5, min_seconds=0.05))
-    except (NotImplementedError, jk.Unsupported) as why:
-        return {"skip": str(why)}
-    except Exception as error:  # reported by the case's own benchmarks, see _Roofline.setup
-        return {"error": f"{type(error).__name__}: {error}",
-                "verification": isinstance(error, jk.VerificationError)}
+    skip_unless(ROOFLINE_SIZE in impl.sizes, f"{case_id} does not run at size {ROOFLINE_SIZE}")
+    case = new_case(workload.name, impl.name, ROOFLINE_SIZE, _dtype(workload))
+    case.prepare(warmup_calls=1)
+    seconds = statistics.median(case.time(repeat=2 if QUICK else 5, min_seconds=0.05))
     figures = {"seconds": seconds, "bytes": float(case.cost.bytes), "flops": float(case.cost.flops)}
     del case
     gc.collect()  # release the L-sized inputs and results before the next case
@@ -75,7 +64,7 @@ def measure_roofline() -> dict:
     """The machine limits and every roofline case, measured in this one process."""
     limits = machine.probe().as_dict()
     return {"limits": limits,
-            "cases": {case_id: measure_case(case_id)
+            "cases": {case_id: measure_safely(measure_case, case_id)
                       for case_id in MEMORY_BOUND_CASES + COMPUTE_BOUND_CASES}}
 
 
@@ -89,11 +78,7 @@ class _Roofline:
         return measure_roofline()
 
     def setup(self, measured, case):
-        figures = measured["cases"][case]
-        skip_unless("skip" not in figures, figures.get("skip", ""))
-        if "error" in figures:
-            error = jk.VerificationError if figures["verification"] else RuntimeError
-            raise error(f"{case} at size {ROOFLINE_SIZE}: {figures['error']}")
+        figures = figures_or_raise(measured["cases"][case], f"{case} at size {ROOFLINE_SIZE}")
         self.limits = measured["limits"]
         self.seconds, self.bytes, self.flops = figures["seconds"], figures["bytes"], figures["flops"]
 

@@ -1,10 +1,11 @@
 """JAX vs NumPy speedup of every JAX implementation, measured in one process.
 
-``track_vs_numpy(case, dtype)``: NumPy's median time over the implementation's, the two
-timed alternately in the same process at size M.  The ratio cancels what slows a whole
-process or run down (speeds of separate runs differ by up to 1.3x on this project's shared
-2-core machine), not noise that hits one side's samples only, so it is steadier than two
-absolute times, not free of noise.  Above 1 the JAX implementation is faster.
+``track_vs_numpy(case, dtype)``: NumPy's time over the implementation's at size M, the
+median of 9 ratios, each of two samples taken back to back in the same process
+(:func:`jaxnp_kernels.timing.speedup`).  A ratio within a pair cancels what slows the
+machine for seconds or minutes (on this project's shared 2-core machine the speed of a
+single-threaded loop flips between two levels 2x apart), so it is steadier than two
+absolute times, though not free of noise.  Above 1 the JAX implementation is faster.
 """
 
 from jaxnp_kernels.timing import speedup
@@ -29,4 +30,4 @@ class Speedup:
         self.candidate = prepared_case(workload.name, impl.name, FIGURE_SIZE, dtype)
 
     def track_vs_numpy(self, case, dtype):
-        return speedup(self.reference, self.candidate, rounds=2 if QUICK else 5, min_seconds=0.02)
+        return speedup(self.reference, self.candidate, pairs=3 if QUICK else 9, min_seconds=0.02)

@@ -98,10 +98,13 @@ class WorkloadBenchmark:
     param_names = ["implementation", "size", "dtype"]
     version = "1"  # pinned: unrelated code edits must not cut the history
     timeout = 300
-    # Two processes per combination (the speed of a whole process varies on small machines),
-    # 5 to 15 samples each, at most 4 s of samples per process (slow L cases get 5-8).
-    rounds = 2
-    repeat = (5, 15, 4.0)
+    # Four processes per combination, spread over the run (asv runs round 1 of every
+    # benchmark, then round 2, ...), 2 to 4 samples each within half a second.  On a shared
+    # machine whose speed changes from one second to the next, samples from four moments
+    # let asv's significance test see that spread instead of calling it a change; more
+    # samples from one moment would not (every round pays setup again, hence few samples).
+    rounds = 4
+    repeat = (2, 4, 0.5)
     warmup_time = 0.05
 
     def setup(self, implementation, size, dtype):
@@ -132,6 +135,31 @@ def area_classes(area: str) -> dict[str, type]:
     if not classes:
         raise ValueError(f"no workload has area {area!r}; areas: {', '.join(jk.areas())}")
     return classes
+
+
+def measure_safely(measure, case_id: str) -> dict:
+    """``measure(case_id)``'s figures, with a case that cannot run or fails kept as data.
+
+    For a ``setup_cache`` that measures many cases in one process: a case that cannot run
+    here becomes ``{"skip": reason}`` and one that fails ``{"error": message,
+    "verification": bool}`` (see :func:`figures_or_raise`), so one bad case loses no other.
+    """
+    try:
+        return measure(case_id)
+    except (NotImplementedError, jk.Unsupported) as why:
+        return {"skip": str(why)}
+    except Exception as error:  # raised again by the case's own benchmarks, in their setup
+        return {"error": f"{type(error).__name__}: {error}",
+                "verification": isinstance(error, jk.VerificationError)}
+
+
+def figures_or_raise(figures: dict, what: str) -> dict:
+    """The figures :func:`measure_safely` kept, or asv's skip, or the case's failure raised again."""
+    skip_unless("skip" not in figures, figures.get("skip", ""))
+    if "error" in figures:
+        error = jk.VerificationError if figures["verification"] else RuntimeError
+        raise error(f"{what}: {figures['error']}")
+    return figures
 
 
 def case_ids(select=lambda workload, impl: True) -> list[str]:

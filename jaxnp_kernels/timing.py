@@ -261,15 +261,25 @@ class Case:
                 "source": "tracemalloc_peak"}
 
 
-def speedup(numerator: Case, denominator: Case, rounds: int = 5, min_seconds: float = 0.02) -> float:
-    """Time of ``numerator`` over time of ``denominator``, measured interleaved in this process.
+def speedup(numerator: Case, denominator: Case, pairs: int = 11, min_seconds: float = 0.02) -> float:
+    """Time of ``numerator`` over time of ``denominator``: the median of per-pair ratios.
 
-    A ratio of two cases measured alternately in one process is far steadier on a noisy
-    machine than two absolute times from different processes.  Both must be prepared.
+    Each pair samples the two cases back to back in this process (the order alternates,
+    so neither always runs second), and the ratio is taken within the pair: a stretch of
+    time when the machine runs slow (a neighbour on a shared host) slows both sides of the
+    pairs it covers, and the median drops pairs a short disturbance hits on one side only.
+    Both cases must be prepared.
     """
+    if pairs < 1:
+        raise ValueError(f"pairs must be at least 1, got {pairs}")
     n_num, n_den = numerator.calibrate(min_seconds), denominator.calibrate(min_seconds)
-    a, b = [], []
-    for _ in range(rounds):
-        a.append(numerator.sample(n_num))
-        b.append(denominator.sample(n_den))
-    return statistics.median(a) / statistics.median(b)
+    ratios = []
+    for i in range(pairs):
+        if i % 2:
+            den = denominator.sample(n_den)
+            num = numerator.sample(n_num)
+        else:
+            num = numerator.sample(n_num)
+            den = denominator.sample(n_den)
+        ratios.append(num / den)
+    return statistics.median(ratios)

@@ -113,8 +113,10 @@ def test_roofline_measures_a_case_and_reports_a_wrong_result_as_a_failure(monkey
     wrong = dataclasses.replace(w.implementation("jax_jit"), function=lambda x, a, b: x * a + b * 1.01)
     broken = dataclasses.replace(w, implementations=(w.reference, wrong))
     monkeypatch.setattr(jk.registry, "_registry", lambda: {"elementwise": broken})
-    figures = roofline.measure_case("elementwise/jax_jit")
+    figures = common.measure_safely(roofline.measure_case, "elementwise/jax_jit")
     assert figures["verification"] and "VerificationError" in figures["error"]
+    with pytest.raises(jk.VerificationError, match="differs from the NumPy reference"):
+        common.figures_or_raise(figures, "elementwise/jax_jit")
 
 
 def test_the_machine_description_is_complete_and_names_the_device(monkeypatch, tmp_path):
@@ -148,3 +150,38 @@ def test_the_gpu_config_pairs_cuda_plugins_with_every_release(monkeypatch, tmp_p
         assert entry["req"]["jax-cuda12-plugin"] == entry["req"]["jax-cuda12-pjrt"] == release
         assert "XLA_FLAGS" not in entry["env_nobuild"]
     assert pathlib.Path(gpu["results_dir"]).is_absolute()
+
+
+def test_compile_figures_are_medians_of_profiles_and_a_failed_case_fails_its_benchmarks(monkeypatch):
+    bench_compile = importlib.import_module("benchmarks.bench_compile")
+    monkeypatch.setattr(bench_compile, "PROFILES", 3)
+
+    class Scripted:
+        profiles = iter([jk.CompileProfile(0.1, 0.5, 0.7, None),
+                         jk.CompileProfile(0.3, 0.2, 0.9, None),
+                         jk.CompileProfile(0.2, 0.9, 0.4, None)])
+
+        def compile_profile(self):
+            return next(self.profiles)
+
+    figures = bench_compile.median_profile(Scripted())
+    assert figures["trace_lower_seconds"] == pytest.approx(0.2)
+    assert figures["compile_seconds"] == pytest.approx(0.5)
+    assert figures["total_seconds"] == pytest.approx(0.6)  # median of 0.6, 0.5, 1.1
+    assert figures["first_call_seconds"] == pytest.approx(0.7)
+
+    case_id = "fused_chain/jax_jit"
+    bench = bench_compile.CompileCost()
+    profiles = {case_id: figures}
+    bench.setup(profiles, case_id)
+    assert bench.track_compile_seconds(profiles, case_id) == pytest.approx(0.6)
+    assert bench.track_first_call_seconds(profiles, case_id) == pytest.approx(0.7)
+    profiles[case_id] = common.measure_safely(lambda case: 1 / 0, case_id)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        bench.setup(profiles, case_id)
+    # a case that cannot run at size M is a skip, kept as data by the setup_cache
+    limited = next(f"{w.name}/{i.name}" for w in jk.all_workloads() for i in w.implementations
+                   if i.jit and "M" not in i.sizes)
+    profiles[limited] = common.measure_safely(bench_compile.profile_case, limited)
+    with pytest.raises(NotImplementedError, match="does not run at size M"):
+        bench.setup(profiles, limited)

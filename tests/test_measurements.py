@@ -9,7 +9,7 @@ import os
 import pytest
 
 import jaxnp_kernels as jk
-from jaxnp_kernels import isolated, machine
+from jaxnp_kernels import isolated, machine, timing
 
 
 def test_compile_profile_measures_each_phase_and_grows_with_the_graph():
@@ -61,3 +61,31 @@ def test_cold_start_with_a_persistent_cache_writes_and_reuses_it(tmp_path):
 def test_unsupported_in_a_subprocess_is_reported_as_such():
     with pytest.raises(jk.Unsupported):
         isolated.cold_start("compile_chain", "jax_eager", "S", "float32")
+
+
+class _ScriptedCase:
+    """Stands in for a prepared Case: each sample returns the next scripted seconds."""
+
+    def __init__(self, name, seconds, calls):
+        self.name, self.seconds, self.calls = name, iter(seconds), calls
+
+    def calibrate(self, min_seconds):
+        return 1
+
+    def sample(self, number):
+        self.calls.append(self.name)
+        return next(self.seconds)
+
+
+def test_speedup_is_the_median_of_ratios_within_pairs_taken_in_alternating_order():
+    calls = []
+    # The machine slows down from the third pair on (everything 2x); the denominator is
+    # sampled in the slow stretch one pair before the numerator is.  Within a pair the ratio
+    # stays 2 except in that one pair, so the median is 2 (a ratio of medians would say 1).
+    numerator = _ScriptedCase("numerator", [2, 2, 2, 4, 4], calls)
+    denominator = _ScriptedCase("denominator", [1, 1, 2, 2, 2], calls)
+    assert timing.speedup(numerator, denominator, pairs=5) == 2
+    assert calls == ["numerator", "denominator", "denominator", "numerator", "numerator",
+                     "denominator", "denominator", "numerator", "numerator", "denominator"]
+    with pytest.raises(ValueError, match="pairs must be at least 1"):
+        timing.speedup(numerator, denominator, pairs=0)
