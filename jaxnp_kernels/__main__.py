@@ -3,7 +3,7 @@
 ``list``        workloads, their claims, sizes, dtypes and implementations
 ``verify``      run every implementation against the NumPy reference, print a table
 ``time``        median seconds per call of implementations (JAX vs NumPy side by side)
-``machine``     measured copy bandwidth and matmul peak
+``machine``     measured copy bandwidth and matmul peak (``--steadiness S``: speed variation)
 ``cold-start``  first-call latency of a jitted implementation in this (new) process
 
 Exit codes: 0 success, 1 a verification failed, 2 bad arguments, 3 unsupported here.
@@ -108,6 +108,8 @@ def cmd_time(args) -> int:
 def cmd_machine(args) -> int:
     from . import machine
 
+    if args.steadiness:
+        return _report_steadiness(machine.steadiness(args.steadiness), args.json)
     limits = machine.probe()
     if args.json:
         print(json.dumps(limits.as_dict()))
@@ -116,6 +118,22 @@ def cmd_machine(args) -> int:
         print(f"copy bandwidth: {limits.copy_gbytes_per_s:.2f} GB/s")
         print(f"float32 matmul: {limits.matmul_f32_gflops:.1f} GFLOP/s")
         print(f"thread settings: {machine.thread_settings() or 'defaults'}")
+    return 0
+
+
+def _report_steadiness(result: dict, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({k: v for k, v in result.items() if k != "samples"}))
+        return 0
+    ms = {k: result[k] * 1e3 for k in ("fastest", "median", "slowest")}
+    print(f"fixed Python loop, {len(result['samples'])} samples: fastest {ms['fastest']:.2f} ms, "
+          f"median {ms['median']:.2f} ms, slowest {ms['slowest']:.2f} ms")
+    print(f"spread {result['spread']:.2f}x; {result['slow_fraction']:.0%} of the samples more "
+          "than 10% slower than the fastest")
+    if result["spread"] > 1.1:
+        print(f"this machine's speed varies by up to {result['spread']:.2f}x from one moment to the "
+              "next: two separate runs cannot resolve changes much smaller than that "
+              "(asv continuous, which interleaves the two commits, can)")
     return 0
 
 
@@ -176,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("machine", help="measure copy bandwidth and matmul peak")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--steadiness", type=float, metavar="SECONDS",
+                   help="instead, time a fixed Python loop every 0.2 s for SECONDS: how much "
+                        "this machine's speed varies")
     p.set_defaults(func=cmd_machine)
 
     p = sub.add_parser("cold-start", help="first-call latency in this new process")

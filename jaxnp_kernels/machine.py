@@ -62,6 +62,38 @@ def matmul_peak(n: int = 1024, repeat: int = 5) -> float:
     return 2 * n**3 / seconds / 1e9
 
 
+def python_loop_seconds(iterations: int = 200_000) -> float:
+    """Seconds of one fixed pure-Python loop: a single-threaded speed calibration."""
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(iterations):
+        total += i * i
+    return time.perf_counter() - t0
+
+
+def steadiness(seconds: float = 10.0, interval: float = 0.2) -> dict:
+    """How much this machine's single-threaded speed varies over about ``seconds``.
+
+    Times :func:`python_loop_seconds` every ``interval`` seconds (``seconds / interval`` samples).  On a dedicated machine
+    the slowest sample is within a few percent of the fastest; on a shared host (another
+    tenant on the same cores) the speed can flip between levels far apart from one second
+    to the next, and two runs of the same benchmarks then differ by about as much.
+    Returns the samples, the fastest, median and slowest, ``spread`` (slowest / fastest)
+    and ``slow_fraction`` (the share of samples more than 10% slower than the fastest).
+    """
+    if seconds <= 0 or interval <= 0:
+        raise ValueError(f"need seconds > 0 and interval > 0, got {seconds} and {interval}")
+    samples = []
+    for _ in range(max(1, round(seconds / interval))):
+        samples.append(python_loop_seconds())
+        time.sleep(interval)
+    fastest = min(samples)
+    ordered = sorted(samples)
+    return {"samples": samples, "fastest": fastest, "median": ordered[len(ordered) // 2],
+            "slowest": ordered[-1], "spread": ordered[-1] / fastest,
+            "slow_fraction": sum(s > 1.1 * fastest for s in samples) / len(samples)}
+
+
 def _processor_name() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:

@@ -89,3 +89,15 @@ def test_speedup_is_the_median_of_ratios_within_pairs_taken_in_alternating_order
                      "denominator", "denominator", "numerator", "numerator", "denominator"]
     with pytest.raises(ValueError, match="pairs must be at least 1"):
         timing.speedup(numerator, denominator, pairs=0)
+
+
+def test_steadiness_reports_the_spread_and_the_share_of_slow_samples(monkeypatch):
+    scripted = iter([0.010, 0.010, 0.015, 0.0105])  # one sample 1.5x slower, one 5% slower
+    monkeypatch.setattr(machine, "python_loop_seconds", lambda: next(scripted))
+    result = machine.steadiness(seconds=0.4, interval=0.1)
+    assert result["samples"] == [0.010, 0.010, 0.015, 0.0105]
+    assert result["fastest"] == 0.010 and result["slowest"] == 0.015
+    assert result["spread"] == pytest.approx(1.5)
+    assert result["slow_fraction"] == 0.25
+    with pytest.raises(ValueError, match="seconds > 0"):
+        machine.steadiness(seconds=0)
