@@ -1,46 +1,44 @@
 """The compile claim: steady-state timings of compile_chain, and compile cost itself."""
 
-import statistics
-
 from jaxnp_kernels import isolated
 
-from .common import (FIGURE_SIZE, QUICK, area_classes, case_ids, figures_or_raise, measure_safely,
-                     new_case, skip_unless, split_case_id)
+from .common import (FIGURE_SIZE, QUICK, area_classes, case_ids, figure_with_samples, figures_or_raise,
+                     measure_safely, new_case, skip_unless, split_case_id)
 
 globals().update(area_classes("compile"))
 
-#: Compile figures are the median of this many profiles from cold caches: one compile of a
-#: small program varies by 15-20% within a process on a 2-core machine.
+#: Compile figures are recorded with this many profiles from cold caches as samples: one
+#: compile of a small program varies by 15-20% within a process on a 2-core machine.
 PROFILES = 1 if QUICK else 3
 COMPILE_CASES = case_ids(lambda w, impl: impl.jit)
 
 
-def median_profile(case) -> dict:
-    """Median seconds of each compile phase over :data:`PROFILES` cold-cache profiles."""
+def cold_profiles(case) -> dict:
+    """Seconds of each compile phase in :data:`PROFILES` cold-cache profiles, phase by phase."""
     profiles = [case.compile_profile() for _ in range(PROFILES)]
-    return {"trace_lower_seconds": statistics.median(p.trace_lower_seconds for p in profiles),
-            "compile_seconds": statistics.median(p.compile_seconds for p in profiles),
-            "total_seconds": statistics.median(p.total_seconds for p in profiles),
-            "first_call_seconds": statistics.median(p.first_call_seconds for p in profiles)}
+    return {"trace_lower_seconds": [p.trace_lower_seconds for p in profiles],
+            "compile_seconds": [p.compile_seconds for p in profiles],
+            "total_seconds": [p.total_seconds for p in profiles],
+            "first_call_seconds": [p.first_call_seconds for p in profiles]}
 
 
 def profile_case(case_id: str) -> dict:
     """The compile profile of one ``"workload/implementation"`` at size M, first dtype."""
     workload, impl = split_case_id(case_id)
     skip_unless(FIGURE_SIZE in impl.sizes, f"{case_id} does not run at size {FIGURE_SIZE}")
-    return median_profile(new_case(workload.name, impl.name, FIGURE_SIZE, workload.dtypes[0]))
+    return cold_profiles(new_case(workload.name, impl.name, FIGURE_SIZE, workload.dtypes[0]))
 
 
 def profile_chain(size: str) -> dict:
     """The compile profile of ``compile_chain`` (jitted, float32) at ``size``."""
-    return median_profile(new_case("compile_chain", "jax_jit", size, "float32"))
+    return cold_profiles(new_case("compile_chain", "jax_jit", size, "float32"))
 
 
 class CompileCost:
     """Trace + lower + compile seconds, and first-call latency, from cold caches.
 
     For every jitted implementation at size M in float32 (compile cost hardly depends on
-    the dtype), each figure the median of three profiles.  Every case is profiled once per
+    the dtype), each figure recorded with the three profiles it is the median of.  Every case is profiled once per
     environment, in one process, by ``setup_cache`` (both figures come from the same
     profiles); a case that cannot run is skipped, one that fails fails its benchmarks.
     ``compile_chain`` has sizes S, M and L for how cost grows with the graph; its growth
@@ -61,16 +59,16 @@ class CompileCost:
         self.figures = figures_or_raise(profiles[case], case)
 
     def track_compile_seconds(self, profiles, case):
-        return self.figures["total_seconds"]
+        return figure_with_samples(self.figures["total_seconds"])
 
     def track_first_call_seconds(self, profiles, case):
-        return self.figures["first_call_seconds"]
+        return figure_with_samples(self.figures["first_call_seconds"])
 
 
 class CompileChainGrowth:
     """How trace + lower + compile time grows with the graph: ``compile_chain`` at every size.
 
-    Each figure is the median of three profiles, all sizes profiled once by ``setup_cache``.
+    Each figure is recorded with its three profiles, all sizes profiled once by ``setup_cache``.
     """
 
     params = [["S", "M", "L"]]
@@ -87,10 +85,10 @@ class CompileChainGrowth:
         self.figures = figures_or_raise(profiles[size], f"compile_chain at size {size}")
 
     def track_trace_lower_seconds(self, profiles, size):
-        return self.figures["trace_lower_seconds"]
+        return figure_with_samples(self.figures["trace_lower_seconds"])
 
     def track_compile_seconds(self, profiles, size):
-        return self.figures["compile_seconds"]
+        return figure_with_samples(self.figures["compile_seconds"])
 
 
 class ColdStart:

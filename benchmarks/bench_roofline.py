@@ -2,7 +2,8 @@
 
 For NumPy and each workload's first jitted JAX implementation, at size L in float32
 (arrays beyond the last-level cache): the time of one call turned into GB/s or GFLOP/s by
-the workload's cost model, and the fraction of the machine limit that bounds it.  Work
+the workload's cost model, and the fraction of the machine limit that bounds it, each
+figure recorded with its 5 samples (:func:`benchmarks.common.figure_with_samples`).  Work
 below ``COMPUTE_BOUND_INTENSITY`` flops per byte is memory-bound and read against the
 copy bandwidth (``MemoryRoofline``); work above it against the float32 matmul peak
 (``ComputeRoofline``).
@@ -17,12 +18,11 @@ cannot run here is skipped; a case whose result is wrong fails its benchmarks.
 """
 
 import gc
-import statistics
 
 from jaxnp_kernels import machine
 
-from .common import (QUICK, SIZES, case_ids, figures_or_raise, measure_safely, new_case, skip_unless,
-                     split_case_id)
+from .common import (QUICK, SIZES, case_ids, figure_with_samples, figures_or_raise, measure_safely, new_case,
+                     skip_unless, split_case_id)
 
 ROOFLINE_SIZE = "L" if "L" in SIZES else SIZES[-1]
 #: Flops per byte above which a workload counts as compute-bound; a 2-core machine with
@@ -48,12 +48,12 @@ COMPUTE_BOUND_CASES = case_ids(lambda w, impl: _primary(w, impl) and _compute_bo
 
 
 def measure_case(case_id: str) -> dict:
-    """Seconds per call (median of 5 samples; 2 in the quick pass), bytes and flops of one case at ROOFLINE_SIZE."""
+    """Seconds per call (5 samples; 2 in the quick pass), bytes and flops of one case at ROOFLINE_SIZE."""
     workload, impl = split_case_id(case_id)
     skip_unless(ROOFLINE_SIZE in impl.sizes, f"{case_id} does not run at size {ROOFLINE_SIZE}")
     case = new_case(workload.name, impl.name, ROOFLINE_SIZE, _dtype(workload))
     case.prepare(warmup_calls=1)
-    seconds = statistics.median(case.time(repeat=2 if QUICK else 5, min_seconds=0.05))
+    seconds = case.time(repeat=2 if QUICK else 5, min_seconds=0.05)
     figures = {"seconds": seconds, "bytes": float(case.cost.bytes), "flops": float(case.cost.flops)}
     del case
     gc.collect()  # release the L-sized inputs and results before the next case
@@ -87,12 +87,13 @@ class MemoryRoofline(_Roofline):
     params = [MEMORY_BOUND_CASES]
 
     def track_gbytes_per_s(self, measured, case):
-        return self.bytes / self.seconds / 1e9
+        return figure_with_samples(self.bytes / s / 1e9 for s in self.seconds)
 
     track_gbytes_per_s.unit = "GB/s"
 
     def track_fraction_of_copy_bandwidth(self, measured, case):
-        return self.bytes / self.seconds / 1e9 / self.limits["copy_gbytes_per_s"]
+        return figure_with_samples(self.bytes / s / 1e9 / self.limits["copy_gbytes_per_s"]
+                                   for s in self.seconds)
 
     track_fraction_of_copy_bandwidth.unit = "fraction"
 
@@ -101,11 +102,12 @@ class ComputeRoofline(_Roofline):
     params = [COMPUTE_BOUND_CASES]
 
     def track_gflops_per_s(self, measured, case):
-        return self.flops / self.seconds / 1e9
+        return figure_with_samples(self.flops / s / 1e9 for s in self.seconds)
 
     track_gflops_per_s.unit = "GFLOP/s"
 
     def track_fraction_of_matmul_peak(self, measured, case):
-        return self.flops / self.seconds / 1e9 / self.limits["matmul_f32_gflops"]
+        return figure_with_samples(self.flops / s / 1e9 / self.limits["matmul_f32_gflops"]
+                                   for s in self.seconds)
 
     track_fraction_of_matmul_peak.unit = "fraction"

@@ -1,16 +1,18 @@
 """JAX vs NumPy speedup of every JAX implementation, measured in one process.
 
-``track_vs_numpy(case, dtype)``: NumPy's time over the implementation's at size M, the
-median of 9 ratios, each of two samples taken back to back in the same process
-(:func:`jaxnp_kernels.timing.speedup`).  A ratio within a pair cancels what slows the
+``track_vs_numpy(case, dtype)``: NumPy's time over the implementation's at size M, 9
+ratios, each of two samples taken back to back in the same process
+(:func:`jaxnp_kernels.timing.speedup_ratios`), recorded as samples: asv keeps their median
+and confidence interval (:func:`benchmarks.common.figure_with_samples`).  A ratio within a pair cancels what slows the
 machine for seconds or minutes (on this project's shared 2-core machine the speed of a
 single-threaded loop flips between two levels 2x apart), so it is steadier than two
 absolute times, though not free of noise.  Above 1 the JAX implementation is faster.
 """
 
-from jaxnp_kernels.timing import speedup
+from jaxnp_kernels.timing import speedup_ratios
 
-from .common import FIGURE_SIZE, QUICK, case_ids, prepared_case, skip_unless, split_case_id
+from .common import (FIGURE_SIZE, QUICK, case_ids, figure_with_samples, prepared_case, skip_unless,
+                     split_case_id)
 
 
 class Speedup:
@@ -30,4 +32,5 @@ class Speedup:
         self.candidate = prepared_case(workload.name, impl.name, FIGURE_SIZE, dtype)
 
     def track_vs_numpy(self, case, dtype):
-        return speedup(self.reference, self.candidate, pairs=3 if QUICK else 9, min_seconds=0.02)
+        return figure_with_samples(speedup_ratios(self.reference, self.candidate,
+                                                  pairs=3 if QUICK else 9, min_seconds=0.02))

@@ -4,12 +4,13 @@ NumPy's ufuncs run on one core and its BLAS on all of them; XLA's CPU backend sp
 work over its own thread pool.  Thread counts only take effect before NumPy or JAX
 starts, so each figure is measured in a fresh subprocess with the thread variables
 (``OMP_NUM_THREADS`` and friends, XLA's ``intra_op_parallelism_threads``) set:
-``track_seconds(case, threads)`` is the median seconds per call at size M, float32.
+``track_seconds(case, threads)`` is seconds per call at size M, float32, recorded with
+its 5 samples (:func:`benchmarks.common.figure_with_samples`).
 """
 
 from jaxnp_kernels import isolated
 
-from .common import FIGURE_SIZE, split_case_id
+from .common import FIGURE_SIZE, figure_with_samples, split_case_id
 
 CASES = [
     "elementwise/numpy", "elementwise/jax_jit",
@@ -32,4 +33,4 @@ class Threads:
     def track_seconds(self, case, threads):
         workload, implementation = case.split("/")
         result = isolated.time_with_threads(workload, implementation, FIGURE_SIZE, "float32", threads)
-        return result["median_seconds"]
+        return figure_with_samples(result["results"][0]["samples"])

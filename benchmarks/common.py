@@ -162,6 +162,25 @@ def figures_or_raise(figures: dict, what: str) -> dict:
     return figures
 
 
+def figure_with_samples(samples) -> dict:
+    """A tracked figure with every sample it was measured from, in the form asv keeps for timings.
+
+    asv (0.6.x; the suite pins 0.6.6) stores any benchmark result shaped ``{"samples":
+    [...], "number": n}`` as samples (``asv/runner.py`` parses results so, whatever the
+    benchmark type): the figure recorded is their median, with quartiles and a 99%
+    confidence interval, and ``--record-samples`` keeps the samples themselves.  ``asv
+    compare`` and ``asv continuous`` then judge a figure as they judge a timing, a change
+    being beyond the factor *and* significant (a Mann-Whitney U test on the samples, or
+    disjoint confidence intervals when there are too few for the test), where a single
+    value could only be judged by the factor; the site draws the interval, and the
+    release report tests the samples.
+    """
+    values = [float(s) for s in samples]
+    if not values:
+        raise ValueError("a figure needs at least one sample")
+    return {"samples": values, "number": 1}
+
+
 def case_ids(select=lambda workload, impl: True) -> list[str]:
     """``"workload/implementation"`` for every pair of the registry that ``select`` keeps."""
     return [f"{w.name}/{impl.name}" for w in jk.all_workloads() for impl in w.implementations

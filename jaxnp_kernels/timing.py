@@ -261,14 +261,14 @@ class Case:
                 "source": "tracemalloc_peak"}
 
 
-def speedup(numerator: Case, denominator: Case, pairs: int = 11, min_seconds: float = 0.02) -> float:
-    """Time of ``numerator`` over time of ``denominator``: the median of per-pair ratios.
+def speedup_ratios(numerator: Case, denominator: Case, pairs: int = 11,
+                   min_seconds: float = 0.02) -> list[float]:
+    """Time of ``numerator`` over time of ``denominator``, once per pair of samples.
 
     Each pair samples the two cases back to back in this process (the order alternates,
     so neither always runs second), and the ratio is taken within the pair: a stretch of
     time when the machine runs slow (a neighbour on a shared host) slows both sides of the
-    pairs it covers, and the median drops pairs a short disturbance hits on one side only.
-    Both cases must be prepared.
+    pairs it covers.  Both cases must be prepared.
     """
     if pairs < 1:
         raise ValueError(f"pairs must be at least 1, got {pairs}")
@@ -282,4 +282,9 @@ def speedup(numerator: Case, denominator: Case, pairs: int = 11, min_seconds: fl
             num = numerator.sample(n_num)
             den = denominator.sample(n_den)
         ratios.append(num / den)
-    return statistics.median(ratios)
+    return ratios
+
+
+def speedup(numerator: Case, denominator: Case, pairs: int = 11, min_seconds: float = 0.02) -> float:
+    """The median of :func:`speedup_ratios`: drops pairs a short disturbance hits on one side only."""
+    return statistics.median(speedup_ratios(numerator, denominator, pairs, min_seconds))

@@ -91,11 +91,13 @@ def test_roofline_reads_setup_cache_skips_and_fails_honestly():
     roofline = importlib.import_module("benchmarks.bench_roofline")
     case_id = roofline.MEMORY_BOUND_CASES[0]
     limits = {"copy_gbytes_per_s": 10.0, "matmul_f32_gflops": 100.0}
-    measured = {"limits": limits, "cases": {case_id: {"seconds": 0.5, "bytes": 4e9, "flops": 1e9}}}
+    measured = {"limits": limits, "cases": {case_id: {"seconds": [0.5, 0.4], "bytes": 4e9, "flops": 1e9}}}
     bench = roofline.MemoryRoofline()
     bench.setup(measured, case_id)
-    assert bench.track_gbytes_per_s(measured, case_id) == pytest.approx(8.0)
-    assert bench.track_fraction_of_copy_bandwidth(measured, case_id) == pytest.approx(0.8)
+    # every sample becomes a sample of the figure (asv records their median and interval)
+    gbytes = bench.track_gbytes_per_s(measured, case_id)
+    assert gbytes["samples"] == pytest.approx([8.0, 10.0]) and gbytes["number"] == 1
+    assert bench.track_fraction_of_copy_bandwidth(measured, case_id)["samples"] == pytest.approx([0.8, 1.0])
     measured["cases"][case_id] = {"skip": "needs 2 devices"}
     with pytest.raises(NotImplementedError, match="needs 2 devices"):
         bench.setup(measured, case_id)
@@ -108,7 +110,7 @@ def test_roofline_measures_a_case_and_reports_a_wrong_result_as_a_failure(monkey
     roofline = importlib.import_module("benchmarks.bench_roofline")
     monkeypatch.setattr(roofline, "ROOFLINE_SIZE", "S")
     figures = roofline.measure_case("elementwise/jax_jit")
-    assert figures["seconds"] > 0 and figures["bytes"] > 0
+    assert len(figures["seconds"]) >= 2 and min(figures["seconds"]) > 0 and figures["bytes"] > 0
     w = jk.get("elementwise")
     wrong = dataclasses.replace(w.implementation("jax_jit"), function=lambda x, a, b: x * a + b * 1.01)
     broken = dataclasses.replace(w, implementations=(w.reference, wrong))
@@ -152,7 +154,7 @@ def test_the_gpu_config_pairs_cuda_plugins_with_every_release(monkeypatch, tmp_p
     assert pathlib.Path(gpu["results_dir"]).is_absolute()
 
 
-def test_compile_figures_are_medians_of_profiles_and_a_failed_case_fails_its_benchmarks(monkeypatch):
+def test_compile_figures_keep_every_profile_and_a_failed_case_fails_its_benchmarks(monkeypatch):
     bench_compile = importlib.import_module("benchmarks.bench_compile")
     monkeypatch.setattr(bench_compile, "PROFILES", 3)
 
@@ -164,18 +166,19 @@ def test_compile_figures_are_medians_of_profiles_and_a_failed_case_fails_its_ben
         def compile_profile(self):
             return next(self.profiles)
 
-    figures = bench_compile.median_profile(Scripted())
-    assert figures["trace_lower_seconds"] == pytest.approx(0.2)
-    assert figures["compile_seconds"] == pytest.approx(0.5)
-    assert figures["total_seconds"] == pytest.approx(0.6)  # median of 0.6, 0.5, 1.1
-    assert figures["first_call_seconds"] == pytest.approx(0.7)
+    figures = bench_compile.cold_profiles(Scripted())
+    assert figures["trace_lower_seconds"] == pytest.approx([0.1, 0.3, 0.2])
+    assert figures["compile_seconds"] == pytest.approx([0.5, 0.2, 0.9])
+    assert figures["total_seconds"] == pytest.approx([0.6, 0.5, 1.1])
+    assert figures["first_call_seconds"] == pytest.approx([0.7, 0.9, 0.4])
 
     case_id = "fused_chain/jax_jit"
     bench = bench_compile.CompileCost()
     profiles = {case_id: figures}
     bench.setup(profiles, case_id)
-    assert bench.track_compile_seconds(profiles, case_id) == pytest.approx(0.6)
-    assert bench.track_first_call_seconds(profiles, case_id) == pytest.approx(0.7)
+    assert bench.track_compile_seconds(profiles, case_id) == {"samples": pytest.approx([0.6, 0.5, 1.1]),
+                                                              "number": 1}
+    assert bench.track_first_call_seconds(profiles, case_id)["samples"] == pytest.approx([0.7, 0.9, 0.4])
     profiles[case_id] = common.measure_safely(lambda case: 1 / 0, case_id)
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         bench.setup(profiles, case_id)

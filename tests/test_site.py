@@ -10,8 +10,8 @@ Where the results come from (the test never passes on an empty site):
 
 * ``JAXNP_SITE_RESULTS``: an asv results directory (e.g. CI's ``.asv/results`` after the
   suite ran); it must hold results of two JAX releases or more, or the test fails;
-* otherwise tools/site/sample_results.py runs ``FusedChain.time_run`` (size M, short
-  settings) in JAX 0.4.31 and 0.10.2 on the last two commits into ``.asv/site-sample``
+* otherwise tools/site/sample_results.py runs ``FusedChain.time_run`` and fused_chain's
+  ``Speedup`` figure (size M, short settings) in JAX 0.4.31 and 0.10.2 on the last two commits into ``.asv/site-sample``
   (a few minutes the first time, mostly building the two environments; then reused).
 
 The browser is ``JAXNP_CHROMIUM`` / ``JAXNP_CHROMEDRIVER`` (default Debian's
@@ -138,6 +138,19 @@ def results_dir():
     releases = releases_in(results)
     assert len(releases) >= 2, f"{results} holds results of JAX {sorted(releases)} only: need two releases"
     return results
+
+
+def test_asv_records_a_figure_with_its_samples_and_interval(results_dir):
+    """A figure returned by benchmarks.common.figure_with_samples is stored as asv stores a timing."""
+    from jaxnp_kernels.report.results import read_results
+
+    speedups = [m for m in read_results(results_dir)
+                if m.benchmark == "bench_speedup.Speedup.track_vs_numpy" and m.value is not None]
+    assert speedups, f"no Speedup figure in {results_dir}"
+    newest = max(speedups, key=lambda m: m.date)
+    assert newest.samples and len(newest.samples) >= 3, newest
+    assert sorted(newest.samples)[len(newest.samples) // 2] == pytest.approx(newest.value)  # the median
+    assert newest.ci_99 and newest.ci_99[0] <= newest.value <= newest.ci_99[1]
 
 
 @pytest.fixture(scope="module")

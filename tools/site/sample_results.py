@@ -2,7 +2,8 @@
 
     python tools/site/sample_results.py OUT_DIR [--asv ASV] [--bench REGEX] [--commits N]
 
-Runs ``asv run`` for a few benchmarks (default: ``FusedChain.time_run`` at size M) in the
+Runs ``asv run`` for a few benchmarks (default: ``FusedChain.time_run`` at size M and one
+figure, fused_chain's ``Speedup``, recorded with its samples) in the
 oldest and the newest JAX environments of asv.conf.json (0.4.31 and 0.10.2, both with the
 suite's NumPy/SciPy pins), on the last two commits, with short settings (one round, at most
 three samples).  Results go to OUT_DIR/results under the machine name ``jaxnp-ci-2core``,
@@ -23,6 +24,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MACHINE = "jaxnp-ci-2core"
 RELEASES = ("0.4.31", "0.10.2")
+#: A timing and a figure (asv names a parameterised benchmark with its parameters' reprs).
+DEFAULT_BENCH = r"FusedChain\.time_run|Speedup\.track_vs_numpy\('fused_chain/jax_jit'"
 ASV_VERSION = "0.6.6"  # as tools/run-suite.sh
 
 
@@ -68,7 +71,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=pathlib.Path)
     parser.add_argument("--asv", help="asv executable (default: .venv/asv's, installed when missing)")
-    parser.add_argument("--bench", default=r"FusedChain\.time_run")
+    parser.add_argument("--bench", default=DEFAULT_BENCH)
     parser.add_argument("--commits", type=int, default=2, help="how many of the last commits (default: 2)")
     args = parser.parse_args(argv)
     asv = args.asv or str(ensure_asv())
