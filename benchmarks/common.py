@@ -98,13 +98,14 @@ class WorkloadBenchmark:
     param_names = ["implementation", "size", "dtype"]
     version = "1"  # pinned: unrelated code edits must not cut the history
     timeout = 300
-    # Four processes per combination, spread over the run (asv runs round 1 of every
-    # benchmark, then round 2, ...), 2 to 4 samples each within half a second.  On a shared
-    # machine whose speed changes from one second to the next, samples from four moments
+    # Three processes per combination, spread over the run (asv runs round 1 of every
+    # benchmark, then round 2, ...), 2 to 5 samples each within 0.6 s.  On a shared
+    # machine whose speed changes from one second to the next, samples from three moments
     # let asv's significance test see that spread instead of calling it a change; more
-    # samples from one moment would not (every round pays setup again, hence few samples).
-    rounds = 4
-    repeat = (2, 4, 0.5)
+    # samples from one moment would not.  Every round pays setup (compilation, the NumPy
+    # reference, verification) again: a fourth round took a full run past 20 minutes.
+    rounds = 3
+    repeat = (2, 5, 0.6)
     warmup_time = 0.05
 
     def setup(self, implementation, size, dtype):

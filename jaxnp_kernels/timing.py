@@ -43,7 +43,7 @@ class CompileProfile:
 
     trace_lower_seconds: float
     compile_seconds: float
-    first_call_seconds: float
+    first_call_seconds: float | None  # None when not asked for
     memory: dict | None
 
     @property
@@ -190,11 +190,13 @@ class Case:
         number = number or self.calibrate(min_seconds)
         return [self.sample(number) for _ in range(repeat)]
 
-    def compile_profile(self) -> CompileProfile:
+    def compile_profile(self, first_call: bool = True) -> CompileProfile:
         """Trace+lower seconds, compile seconds and first-call latency, from cold caches.
 
         Only for jitted implementations; the persistent compilation cache is not used
-        unless the process configured one.
+        unless the process configured one.  The first call of a fresh ``jax.jit``
+        compiles the program a second time; ``first_call=False`` skips it (its figure is
+        then ``None``).
         """
         if not self.impl.jit:
             raise Unsupported(f"{self.workload.name}/{self.impl.name} is not jitted: no compile cost")
@@ -214,12 +216,14 @@ class Case:
             compiled = lowered.compile()
             t2 = time.perf_counter()
             memory = compat.memory_analysis(compiled)
-            compat.clear_caches()
-            fresh = jax.jit(fn)
-            t3 = time.perf_counter()
-            compat.block_until_ready(fresh(*args))
-            t4 = time.perf_counter()
-        return CompileProfile(t1 - t0, t2 - t1, t4 - t3, memory)
+            first_call_seconds = None
+            if first_call:
+                compat.clear_caches()
+                fresh = jax.jit(fn)
+                t3 = time.perf_counter()
+                compat.block_until_ready(fresh(*args))
+                first_call_seconds = time.perf_counter() - t3
+        return CompileProfile(t1 - t0, t2 - t1, first_call_seconds, memory)
 
     def memory_profile(self) -> dict:
         """Bytes one call allocates beyond its output.

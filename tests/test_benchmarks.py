@@ -163,7 +163,7 @@ def test_compile_figures_keep_every_profile_and_a_failed_case_fails_its_benchmar
                          jk.CompileProfile(0.3, 0.2, 0.9, None),
                          jk.CompileProfile(0.2, 0.9, 0.4, None)])
 
-        def compile_profile(self):
+        def compile_profile(self, first_call=True):
             return next(self.profiles)
 
     figures = bench_compile.cold_profiles(Scripted())
@@ -179,6 +179,9 @@ def test_compile_figures_keep_every_profile_and_a_failed_case_fails_its_benchmar
     assert bench.track_compile_seconds(profiles, case_id) == {"samples": pytest.approx([0.6, 0.5, 1.1]),
                                                               "number": 1}
     assert bench.track_first_call_seconds(profiles, case_id)["samples"] == pytest.approx([0.7, 0.9, 0.4])
+    chain = bench_compile.profile_chain("S")  # phases only: CompileChainGrowth has no first call
+    assert set(chain) == {"trace_lower_seconds", "compile_seconds", "total_seconds"}
+    assert len(chain["compile_seconds"]) == bench_compile.PROFILES
     profiles[case_id] = common.measure_safely(lambda case: 1 / 0, case_id)
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         bench.setup(profiles, case_id)

@@ -20,6 +20,8 @@ def test_compile_profile_measures_each_phase_and_grows_with_the_graph():
         assert profile.first_call_seconds > 0
     # 10 links vs 100 links: tracing ten times the operations cannot be cheaper
     assert large.trace_lower_seconds > small.trace_lower_seconds
+    phases_only = jk.Case("compile_chain", "jax_jit", "S", "float32").compile_profile(first_call=False)
+    assert phases_only.compile_seconds > 0 and phases_only.first_call_seconds is None
 
 
 def test_compile_profile_refuses_op_by_op_implementations():

@@ -17,7 +17,7 @@
 #
 # Main-job settings: size M only, one round and at most 5 samples per timing (asv -a rounds=1
 # -a repeat=...), so two environments fit in about 15 minutes on 2 cores; the full settings
-# (sizes M and L, 2 rounds, 5 to 15 samples; at L only float32, NumPy and jitted JAX: see
+# (sizes M and L, 3 rounds of 2 to 5 samples; at L only float32, NumPy and jitted JAX: see
 # benchmarks/common.py) are what the published history uses.  Raw samples
 # are always recorded (--record-samples).  Results accumulate in .asv/results and are never
 # replaced: a commit already measured in an environment is skipped (--skip-existing), and the
