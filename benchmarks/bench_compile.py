@@ -2,14 +2,14 @@
 
 from jaxnp_kernels import isolated
 
-from .common import (FIGURE_SIZE, QUICK, area_classes, case_ids, figure_with_samples, figures_or_raise,
-                     measure_safely, new_case, skip_unless, split_case_id)
+from .common import (FEW_SAMPLES, FIGURE_SIZE, area_classes, case_ids, figure_with_samples,
+                     figures_or_raise, measure_safely, new_case, skip_unless, split_case_id)
 
 globals().update(area_classes("compile"))
 
 #: Compile figures are recorded with this many profiles from cold caches as samples: one
 #: compile of a small program varies by 15-20% within a process on a 2-core machine.
-PROFILES = 1 if QUICK else 3
+PROFILES = 1 if FEW_SAMPLES else 3
 COMPILE_CASES = case_ids(lambda w, impl: impl.jit)
 
 

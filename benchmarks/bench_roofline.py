@@ -21,8 +21,8 @@ import gc
 
 from jaxnp_kernels import machine
 
-from .common import (QUICK, SIZES, case_ids, figure_with_samples, figures_or_raise, measure_safely, new_case,
-                     skip_unless, split_case_id)
+from .common import (FEW_SAMPLES, SIZES, case_ids, figure_with_samples, figures_or_raise, measure_safely,
+                     new_case, skip_unless, split_case_id)
 
 ROOFLINE_SIZE = "L" if "L" in SIZES else SIZES[-1]
 #: Flops per byte above which a workload counts as compute-bound; a 2-core machine with
@@ -48,12 +48,12 @@ COMPUTE_BOUND_CASES = case_ids(lambda w, impl: _primary(w, impl) and _compute_bo
 
 
 def measure_case(case_id: str) -> dict:
-    """Seconds per call (5 samples; 2 in the quick pass), bytes and flops of one case at ROOFLINE_SIZE."""
+    """Seconds per call (5 samples; 2 with ``FEW_SAMPLES``), bytes and flops of one case at ROOFLINE_SIZE."""
     workload, impl = split_case_id(case_id)
     skip_unless(ROOFLINE_SIZE in impl.sizes, f"{case_id} does not run at size {ROOFLINE_SIZE}")
     case = new_case(workload.name, impl.name, ROOFLINE_SIZE, _dtype(workload))
     case.prepare(warmup_calls=1)
-    seconds = case.time(repeat=2 if QUICK else 5, min_seconds=0.05)
+    seconds = case.time(repeat=2 if FEW_SAMPLES else 5, min_seconds=0.05)
     figures = {"seconds": seconds, "bytes": float(case.cost.bytes), "flops": float(case.cost.flops)}
     del case
     gc.collect()  # release the L-sized inputs and results before the next case

@@ -11,8 +11,8 @@ absolute times, though not free of noise.  Above 1 the JAX implementation is fas
 
 from jaxnp_kernels.timing import speedup_ratios
 
-from .common import (FIGURE_SIZE, QUICK, case_ids, figure_with_samples, prepared_case, skip_unless,
-                     split_case_id)
+from .common import (FEW_SAMPLES, FIGURE_SIZE, case_ids, figure_with_samples, prepared_case,
+                     skip_unless, split_case_id)
 
 
 class Speedup:
@@ -33,4 +33,4 @@ class Speedup:
 
     def track_vs_numpy(self, case, dtype):
         return figure_with_samples(speedup_ratios(self.reference, self.candidate,
-                                                  pairs=3 if QUICK else 9, min_seconds=0.02))
+                                                  pairs=3 if FEW_SAMPLES else 9, min_seconds=0.02))

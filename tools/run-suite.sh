@@ -16,7 +16,8 @@
 #   --no-publish                       skip asv publish (the workflows publish separately)
 #
 # Main-job settings: size M only, one round and at most 5 samples per timing (asv -a rounds=1
-# -a repeat=...), so two environments fit in about 15 minutes on 2 cores; the full settings
+# -a repeat=...), figures with fewer samples (JAXNP_ASV_FEW_SAMPLES=1), so two environments
+# fit in 15 minutes on 2 cores; the full settings
 # (sizes M and L, 3 rounds of 2 to 5 samples; at L only float32, NumPy and jitted JAX: see
 # benchmarks/common.py) are what the published history uses.  Raw samples
 # are always recorded (--record-samples).  Results accumulate in .asv/results and are never
@@ -110,7 +111,7 @@ if [[ $mode == quick ]]; then
   "${asv[@]}" check "${env_args[@]}"
   log "quick pass (every benchmark once, size M) in JAX ${releases[*]}"
   # --dry-run: a check, not a measurement; it must never replace recorded results.
-  JAXNP_ASV_SIZES=M JAXNP_ASV_QUICK=1 "${asv[@]}" run --quick --dry-run --show-stderr --machine "$MACHINE" \
+  JAXNP_ASV_SIZES=M JAXNP_ASV_FEW_SAMPLES=1 "${asv[@]}" run --quick --dry-run --show-stderr --machine "$MACHINE" \
     "${env_args[@]}" "HEAD^!"
   log "quick pass done in $((SECONDS - start)) s"
   exit 0
@@ -118,14 +119,16 @@ fi
 
 settings=()
 sizes=M,L
+few_samples=0
 if [[ $mode == main ]]; then
   settings=(-a rounds=1 -a "repeat=(3, 5, 4.0)")
   sizes=M
+  few_samples=1  # the figures too (benchmarks/common.py: FEW_SAMPLES)
 fi
 log "running the suite on $(git rev-parse --short HEAD) in JAX ${releases[*]} ($mode settings, sizes $sizes)"
 status=0
 # --skip-existing: a commit already measured in an environment keeps its results untouched.
-JAXNP_ASV_SIZES=$sizes "${asv[@]}" run --record-samples --skip-existing --show-stderr \
+JAXNP_ASV_SIZES=$sizes JAXNP_ASV_FEW_SAMPLES=$few_samples "${asv[@]}" run --record-samples --skip-existing --show-stderr \
   --machine "$MACHINE" "${settings[@]}" "${env_args[@]}" "HEAD^!" || status=$?
 
 if [[ $publish -eq 0 ]]; then
