@@ -43,9 +43,10 @@ class CompileCost:
     """Trace + lower + compile seconds, and first-call latency, from cold caches.
 
     For every jitted implementation at size M in float32 (compile cost hardly depends on
-    the dtype), each figure recorded with the three profiles it is the median of.  Every case is profiled once per
-    environment, in one process, by ``setup_cache`` (both figures come from the same
-    profiles); a case that cannot run is skipped, one that fails fails its benchmarks.
+    the dtype), each figure recorded with the three profiles it is the median of.  Every
+    case is profiled once per environment, in one process, by ``setup_cache`` (both
+    figures come from the same profiles); a case that cannot run is skipped, one that
+    fails fails its benchmarks.
     ``compile_chain`` has sizes S, M and L for how cost grows with the graph; its growth
     is in ``CompileChainGrowth``.
     """

@@ -82,18 +82,21 @@ class _Roofline:
         self.limits = measured["limits"]
         self.seconds, self.bytes, self.flops = figures["seconds"], figures["bytes"], figures["flops"]
 
+    def per_second(self, amount: float, limit: float = 1.0):
+        """``amount`` (bytes or flops) per second, in units of 1e9 and of ``limit``, one value per sample."""
+        return figure_with_samples(amount / seconds / 1e9 / limit for seconds in self.seconds)
+
 
 class MemoryRoofline(_Roofline):
     params = [MEMORY_BOUND_CASES]
 
     def track_gbytes_per_s(self, measured, case):
-        return figure_with_samples(self.bytes / s / 1e9 for s in self.seconds)
+        return self.per_second(self.bytes)
 
     track_gbytes_per_s.unit = "GB/s"
 
     def track_fraction_of_copy_bandwidth(self, measured, case):
-        return figure_with_samples(self.bytes / s / 1e9 / self.limits["copy_gbytes_per_s"]
-                                   for s in self.seconds)
+        return self.per_second(self.bytes, self.limits["copy_gbytes_per_s"])
 
     track_fraction_of_copy_bandwidth.unit = "fraction"
 
@@ -102,12 +105,11 @@ class ComputeRoofline(_Roofline):
     params = [COMPUTE_BOUND_CASES]
 
     def track_gflops_per_s(self, measured, case):
-        return figure_with_samples(self.flops / s / 1e9 for s in self.seconds)
+        return self.per_second(self.flops)
 
     track_gflops_per_s.unit = "GFLOP/s"
 
     def track_fraction_of_matmul_peak(self, measured, case):
-        return figure_with_samples(self.flops / s / 1e9 / self.limits["matmul_f32_gflops"]
-                                   for s in self.seconds)
+        return self.per_second(self.flops, self.limits["matmul_f32_gflops"])
 
     track_fraction_of_matmul_peak.unit = "fraction"

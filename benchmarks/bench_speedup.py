@@ -3,10 +3,10 @@
 ``track_vs_numpy(case, dtype)``: NumPy's time over the implementation's at size M, 9
 ratios, each of two samples taken back to back in the same process
 (:func:`jaxnp_kernels.timing.speedup_ratios`), recorded as samples: asv keeps their median
-and confidence interval (:func:`benchmarks.common.figure_with_samples`).  A ratio within a pair cancels what slows the
-machine for seconds or minutes (on this project's shared 2-core machine the speed of a
-single-threaded loop flips between two levels 2x apart), so it is steadier than two
-absolute times, though not free of noise.  Above 1 the JAX implementation is faster.
+and confidence interval (:func:`benchmarks.common.figure_with_samples`).  A ratio within a
+pair cancels what slows the machine for seconds or minutes (on this project's shared
+2-core machine the speed of a single-threaded loop flips between two levels 2x apart), so
+it is steadier than two absolute times, though not free of noise.  Above 1 the JAX implementation is faster.
 """
 
 from jaxnp_kernels.timing import speedup_ratios

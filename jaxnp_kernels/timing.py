@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -287,8 +286,3 @@ def speedup_ratios(numerator: Case, denominator: Case, pairs: int = 11,
             den = denominator.sample(n_den)
         ratios.append(num / den)
     return ratios
-
-
-def speedup(numerator: Case, denominator: Case, pairs: int = 11, min_seconds: float = 0.02) -> float:
-    """The median of :func:`speedup_ratios`: drops pairs a short disturbance hits on one side only."""
-    return statistics.median(speedup_ratios(numerator, denominator, pairs, min_seconds))

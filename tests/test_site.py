@@ -11,7 +11,8 @@ Where the results come from (the test never passes on an empty site):
 * ``JAXNP_SITE_RESULTS``: an asv results directory (e.g. CI's ``.asv/results`` after the
   suite ran); it must hold results of two JAX releases or more, or the test fails;
 * otherwise tools/site/sample_results.py runs ``FusedChain.time_run`` and fused_chain's
-  ``Speedup`` figure (size M, short settings) in JAX 0.4.31 and 0.10.2 on the last two commits into ``.asv/site-sample``
+  ``Speedup`` figure (size M, short settings) in JAX 0.4.31 and 0.10.2 on the last two
+  commits into ``.asv/site-sample``
   (a few minutes the first time, mostly building the two environments; then reused).
 
 The browser is ``JAXNP_CHROMIUM`` / ``JAXNP_CHROMEDRIVER`` (default Debian's
