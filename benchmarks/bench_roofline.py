@@ -35,7 +35,7 @@ def _dtype(workload):
 
 
 def _primary(workload, impl):
-    first_jit = next((i for i in workload.implementations if i.jit), None)
+    first_jit = workload.first_jit
     return impl.name == "numpy" or impl is first_jit
 
 

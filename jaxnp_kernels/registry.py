@@ -264,6 +264,12 @@ class Workload:
     def reference(self) -> Implementation:
         return self.implementation("numpy")
 
+    @property
+    def first_jit(self) -> Implementation | None:
+        """The workload's main compiled implementation: its first jitted one (the one the
+        speedup tables, the release report's headline figures and the main job follow)."""
+        return next((impl for impl in self.implementations if impl.jit), None)
+
     def size_params(self, size: str) -> Mapping[str, Any]:
         if size not in self.sizes:
             raise ValueError(f"workload {self.name!r} has no size {size!r}; valid: {', '.join(self.sizes)}")

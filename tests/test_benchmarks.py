@@ -2,7 +2,6 @@
 
 import dataclasses
 import importlib
-import json
 import pathlib
 import sys
 
@@ -124,34 +123,21 @@ def test_roofline_measures_a_case_and_reports_a_wrong_result_as_a_failure(monkey
 def test_the_machine_description_is_complete_and_names_the_device(monkeypatch, tmp_path):
     pytest.importorskip("asv")
     monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.syspath_prepend(str(ROOT / "tools"))
-    asv_machine = importlib.import_module("asv_machine")
-    asv_machine.register("test-machine", "cpu")
     from asv.machine import Machine
 
+    from jaxnp_releases import machine
+
+    machine.register("test-machine", "cpu")
     info = Machine.load(machine_name="test-machine").__dict__
     # asv machine --yes would drop the fields equal to this machine's probed values
-    for field, value in asv_machine.CONSTANT_DESCRIPTION.items():
+    for field, value in machine.CONSTANT_DESCRIPTION.items():
         assert info[field] == value
     assert info["device"] == "cpu" and info["machine"] == "test-machine"
-
-
-def test_the_gpu_config_pairs_cuda_plugins_with_every_release(monkeypatch, tmp_path):
-    pytest.importorskip("asv")
-    monkeypatch.syspath_prepend(str(ROOT / "tools"))
-    asv_machine = importlib.import_module("asv_machine")
-    out = tmp_path / "gpu.conf.json"
-    asv_machine.write_gpu_config(str(out))
-    gpu = json.loads(out.read_text(encoding="utf-8"))
-    assert gpu["launch_method"] == "spawn"  # CUDA does not survive a fork
-    assert "XLA_FLAGS" not in gpu["matrix"]["env_nobuild"]
-    assert len(gpu["include"]) >= 6
-    for entry in gpu["include"]:
-        release = entry["req"]["jax"]
-        assert entry["req"]["jaxlib"] == release
-        assert entry["req"]["jax-cuda12-plugin"] == entry["req"]["jax-cuda12-pjrt"] == release
-        assert "XLA_FLAGS" not in entry["env_nobuild"]
-    assert pathlib.Path(gpu["results_dir"]).is_absolute()
+    machine.ensure_registered("another")          # unknown: registered as a CPU machine
+    assert Machine.load(machine_name="another").__dict__["device"] == "cpu"
+    machine.register("test-machine", "NVIDIA A100")
+    machine.ensure_registered("test-machine")     # known: left as it is
+    assert Machine.load(machine_name="test-machine").__dict__["device"] == "NVIDIA A100"
 
 
 def test_compile_figures_keep_every_profile_and_a_failed_case_fails_its_benchmarks(monkeypatch):

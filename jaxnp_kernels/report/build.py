@@ -11,9 +11,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from jaxnp_releases.matrix import release_key
+
 from .. import registry
 from . import compare, scorecard
-from .results import Measurement, release_key
+from .results import Measurement
+from .sessions import Session
 
 
 class ReportError(ValueError):
@@ -29,26 +32,38 @@ class PairReport:
     def with_verdict(self, verdict: str) -> list[compare.Comparison]:
         return [c for c in self.comparisons if c.verdict == verdict]
 
+    @property
+    def side_by_side(self) -> list[compare.Comparison]:
+        return [c for c in self.comparisons if c.evidence == compare.SIDE_BY_SIDE]
+
     def numpy_control(self) -> list[compare.Comparison]:
-        """The NumPy timings compared: NumPy (and SciPy) are pinned to the same versions in
-        every environment, so these rows should never change; any verdict among them is
-        the machine, not JAX."""
-        return [c for c in self.comparisons if c.ratio is not None and is_numpy_timing(c.measurement)]
+        """The NumPy timings measured side by side: NumPy (and SciPy) are pinned to the same
+        versions in every environment, so these rows should never change; a verdict among
+        them is the machine (or the method), not JAX."""
+        return [c for c in self.side_by_side if is_numpy_timing(c.measurement)]
 
     def control_note(self) -> str:
-        """One sentence on the NumPy control: how far the machine itself drifted."""
+        """One sentence on the NumPy control: how quiet the identical NumPy code stayed."""
         control = self.numpy_control()
         if not control:
             return ""
         judged = [c for c in control if c.verdict in (compare.REGRESSION, compare.IMPROVEMENT)]
         ratios = sorted(c.ratio for c in control)
         median = ratios[len(ratios) // 2]
-        note = (f"NumPy control (identical NumPy in both environments): {len(judged)} of {len(control)} "
-                f"NumPy timings got a verdict, median ratio {median:.2f}x.")
+        note = (f"NumPy control (identical NumPy in both environments, measured side by side): "
+                f"{len(judged)} of {len(control)} NumPy timings got a verdict, median ratio {median:.2f}x.")
         if judged:
-            note += (" Those verdicts are the machine's speed changing between the two runs, not JAX:"
-                     " treat JAX verdicts of similar size as unconfirmed, and re-run both releases.")
+            note += (" NumPy did not change, so those verdicts are false positives: treat JAX verdicts of"
+                     " similar size as unconfirmed, and measure the pair again.")
         return note
+
+    def apart_note(self) -> str:
+        """How many rows were measured apart (not side by side) and so are not judged."""
+        apart = [c for c in self.comparisons if c.verdict == compare.APART]
+        if not apart:
+            return ""
+        return (f"{len(apart)} benchmarks were measured apart (not in one side-by-side session of "
+                f"JAX {self.old} and {self.new}): their ratios are shown but never judged.")
 
 
 def is_numpy_timing(m: Measurement) -> bool:
@@ -79,6 +94,18 @@ FIGURES = (
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class SessionSummary:
+    """A side-by-side session behind the report's verdicts."""
+
+    id: str
+    releases: list[str]
+    processes: int          # processes per environment and combination (asked)
+    blocks: int             # combinations measured
+    started_at: int
+    status: str             # "complete", "budget", "interrupted", or "running or killed"
+
+
 @dataclasses.dataclass
 class Report:
     machine: str
@@ -91,6 +118,8 @@ class Report:
     scorecards: dict[str, list[scorecard.ClaimVerdict]]     # release -> verdicts
     threshold: float
     alpha: float
+    sessions: list[SessionSummary] = dataclasses.field(default_factory=list)
+    timing_speedups: dict[tuple[str, str, str], dict[str, float]] = dataclasses.field(default_factory=dict)
 
     @property
     def regressions(self) -> list[compare.Comparison]:
@@ -118,27 +147,53 @@ def _figure(ms: list[Measurement], suffix: str) -> dict[str, dict[str, float]]:
     return out
 
 
-def _jit_seconds(ms: list[Measurement], size="M", dtype="float32") -> dict[str, dict[str, float]]:
-    """Steady-state time of each workload's first jitted implementation, per release."""
-    wanted = {}
-    for w in registry.all_workloads():
-        impl = next((i.name for i in w.implementations if i.jit), None)
-        if impl:
-            wanted[f".{registry.camel_name(w.name)}.time_run"] = f"{w.name}/{impl}"
-    out: dict = {}
+def _time_run_seconds(ms: list[Measurement], size="M") -> dict[tuple[str, str, str, str], float]:
+    """(workload, implementation, dtype, release) -> ``time_run`` seconds at ``size``."""
+    classes = {registry.camel_name(name): name for name in registry.names()}
+    out = {}
     for m in ms:
-        suffix = "." + ".".join(m.benchmark.split(".")[-2:])
-        case = wanted.get(suffix)
-        if (case and m.value is not None and m.param("implementation") == case.split("/")[1]
-                and m.param("size") == size and m.param("dtype") == dtype):
-            out.setdefault(case, {})[m.release] = m.value
+        parts = m.benchmark.split(".")
+        if parts[-1] == "time_run" and parts[-2] in classes and m.value and m.param("size") == size:
+            out[(classes[parts[-2]], m.param("implementation"), m.param("dtype"), m.release)] = m.value
     return out
+
+
+def _jit_seconds(times: dict, dtype="float32") -> dict[str, dict[str, float]]:
+    """Steady-state time of each workload's first jitted implementation, per release."""
+    out: dict = {}
+    for (workload, impl, dtype_, release), seconds in times.items():
+        first_jit = registry.get(workload).first_jit
+        if first_jit and impl == first_jit.name and dtype_ == dtype:
+            out.setdefault(f"{workload}/{impl}", {})[release] = seconds
+    return out
+
+
+def _timing_speedups(times: dict) -> dict[tuple[str, str, str], dict[str, float]]:
+    """(workload, impl, dtype) -> release -> NumPy's time over the implementation's."""
+    out: dict = {}
+    for (workload, impl, dtype, release), seconds in times.items():
+        numpy_seconds = times.get((workload, "numpy", dtype, release))
+        if impl != "numpy" and numpy_seconds:
+            out.setdefault((workload, impl, dtype), {})[release] = numpy_seconds / seconds
+    return out
+
+
+def summarise_session(session: Session) -> SessionSummary:
+    return SessionSummary(
+        id=session.id, releases=session.labels, processes=int(session.settings.get("processes", 0)),
+        blocks=len({p.block for p in session.processes}), started_at=session.started_at,
+        status=(session.end or {}).get("status", "running or killed"))
 
 
 def build_report(measurements: list[Measurement], machine: str, commit: str | None = None,
                  releases: list[str] | None = None, threshold=compare.DEFAULT_THRESHOLD,
-                 alpha=compare.DEFAULT_ALPHA) -> Report:
-    """The report of ``machine`` at ``commit`` (default: its newest) over ``releases``."""
+                 alpha=compare.DEFAULT_ALPHA, sessions: list[Session] = ()) -> Report:
+    """The report of ``machine`` at ``commit`` (default: its newest) over ``releases``.
+
+    ``measurements`` holds both asv result files' measurements and the side-by-side
+    sessions' (:meth:`Session.measurements`); ``sessions`` the sessions themselves, for
+    the report's list of what was measured together.
+    """
     on_machine = [m for m in measurements if m.machine == machine]
     if not on_machine:
         raise ReportError(f"no results for machine {machine!r}; machines: {', '.join(machines(measurements))}")
@@ -148,7 +203,6 @@ def build_report(measurements: list[Measurement], machine: str, commit: str | No
         known = sorted({m.commit[:8] for m in on_machine})
         raise ReportError(f"no results for commit {commit!r} on {machine}; commits: {', '.join(known)}")
     commit = at_commit[0].commit
-    at_commit = compare.latest_per_key(at_commit)
     available = sorted({m.release for m in at_commit}, key=release_key)
     if releases:
         missing = [r for r in releases if r not in available]
@@ -160,28 +214,37 @@ def build_report(measurements: list[Measurement], machine: str, commit: str | No
     pairs = [PairReport(a, b, compare.compare_releases(at_commit, a, b, threshold, alpha))
              for a, b in compare.release_pairs(available)]
 
+    # per-release figures: the asv result files (the runner writes side-by-side values there too)
+    files = compare.latest_per_key(m for m in at_commit if m.session is None)
     speedups: dict = {}
-    for m in at_commit:
+    for m in files:
         if m.benchmark.endswith("Speedup.track_vs_numpy") and m.value is not None:
             workload, impl = m.param("case").split("/")
             speedups.setdefault((workload, impl, m.param("dtype")), {})[m.release] = m.value
-    by_release = {r: [m for m in at_commit if m.release == r] for r in available}
+    by_release = {r: [m for m in files if m.release == r] for r in available}
+    times = _time_run_seconds(files)
     return Report(
         machine=machine, commit=commit, releases=available, pairs=pairs, speedups=speedups,
-        jit_seconds=_jit_seconds(at_commit),
+        jit_seconds=_jit_seconds(times),
         figures=[FigureTable(title, unit, values) for suffix, title, unit in FIGURES
-                 if (values := _figure(at_commit, suffix))],
+                 if (values := _figure(files, suffix))],
         scorecards={r: scorecard.score(ms) for r, ms in by_release.items()},
         threshold=threshold, alpha=alpha,
+        sessions=[summarise_session(s) for s in sessions
+                  if s.machine == machine and s.commit == commit and set(s.labels) & set(available)],
+        timing_speedups=_timing_speedups(times),
     )
 
 
 def main_speedups(report: Report, dtype="float32") -> dict[str, dict[str, float]]:
-    """Per workload, the speedup of its first jitted implementation, per release."""
+    """Per workload, the speedup of its first jitted implementation, per release: the in-process
+    figure (``Speedup``) where measured, else NumPy's time over its time at size M (both
+    measured in the same session when the release was measured side by side)."""
     out = {}
     for w in registry.all_workloads():
-        impl = next((i.name for i in w.implementations if i.jit), None)
-        values = report.speedups.get((w.name, impl, dtype))
+        impl = w.first_jit.name if w.first_jit else None
+        values = dict(report.timing_speedups.get((w.name, impl, dtype), {}))
+        values.update(report.speedups.get((w.name, impl, dtype), {}))
         if values:
             out[f"{w.name}/{impl}"] = values
     return out

@@ -1,22 +1,34 @@
-"""Compare two JAX releases at one commit: a ratio and a verdict for every benchmark.
+"""Compare two JAX releases at one commit: a ratio, its interval and a verdict per benchmark.
 
-A benchmark is a **regression** (or an **improvement**) when both hold:
+Timings, and every figure derived from them (speedups, rates), are compared only when the
+two releases were **measured side by side**: in one session of ``jaxnp-releases run``,
+processes alternating between the two environments on one machine in the same minutes
+(:mod:`.sessions`).  The process is the unit: each side is the set of per-process
+summaries (the median of each process's samples), and the ratio new/old is the
+Hodges-Lehmann estimate with its distribution-free ``1 - alpha`` interval
+(:func:`.stats.ratio_interval`).  With ``worse`` the ratio turned so that above 1 means
+worse in the unit's direction (seconds and bytes are better lower; ratios, throughputs and
+fractions better higher), a benchmark is a
 
-1. its value got worse (better) by at least the threshold factor (default 1.2x), in the
-   direction its unit says is worse: seconds and bytes are better lower; ratios,
-   throughputs and fractions are better higher;
-2. the change is not noise: with recorded samples on both sides (``asv run
-   --record-samples``), the two-sided Mann-Whitney U test rejects "same distribution"
-   at ``alpha`` (default 0.01); without samples, asv's stored 99% confidence intervals
-   must not overlap.  A figure recorded as a single value (a track benchmark) can only
-   be judged when it is deterministic (bytes from XLA's memory analysis or tracemalloc,
-   device counts); a single timing-derived value (compile seconds, a speedup) is never
-   judged, since no test can tell its change from noise;
-3. for bytes, the larger of the two values is at least ``MIN_BYTES`` (1 MiB): a temporary
-   that stays smaller than a core's L2 cache on both sides costs no memory traffic worth a
-   verdict, however large its ratio (16 bytes becoming 4 KiB is "4096x").
+- **regression** when the whole interval of ``worse`` lies above 1 (the processes show the
+  new release worse: Mann-Whitney significant at ``alpha``) *and* the interval reaches the
+  threshold (default 1.2x): a change at least that large is consistent with the data;
+- **improvement** symmetrically (interval below 1, reaching 1/threshold);
+- **no change** otherwise: no evidence of a change, or a change shown to be smaller than
+  the threshold (its whole interval lies between 1 and the threshold).
 
-Everything else is "no change"; a benchmark skipped or failed on one side, or present
+With the default alpha of 0.005 and 6 processes per side, the interval excludes 1 only
+when at most one of the 36 pairs of processes is out of order (exact p = 4/924 = 0.0043):
+under no change, a row gets a verdict with probability at most 0.43%.  Fewer than 6
+processes a side can never give a verdict at this alpha (5 against 5 reaches p = 0.0079 at
+best).
+
+Values measured at different times (two asv result files, no common session) are never
+judged, however far apart: they are "measured apart", with their ratio shown.  The one
+exception is exact figures (bytes from XLA's memory analysis or tracemalloc, device
+counts), judged from single values; for bytes only when one side reaches ``MIN_BYTES``
+(1 MiB): a temporary that stays smaller than a core's L2 cache on both sides is not worth
+a verdict however large its ratio.  A benchmark skipped or failed on one side, or present
 in only one release, is listed as such and never gets a verdict.
 """
 
@@ -26,39 +38,72 @@ import dataclasses
 import math
 from collections.abc import Iterable
 
-from .results import Measurement, release_key
-from .stats import mann_whitney_u
+from jaxnp_releases.matrix import release_key
+
+from .results import Measurement
+from .stats import ratio_interval
 
 HIGHER_IS_BETTER_UNITS = {"ratio", "GB/s", "GFLOP/s", "fraction", "devices"}
 #: Units whose single values are exact (no timing noise), so a single value can be judged.
 DETERMINISTIC_UNITS = {"bytes", "devices"}
 DEFAULT_THRESHOLD = 1.2
-DEFAULT_ALPHA = 0.01
+DEFAULT_ALPHA = 0.005
 #: Byte figures below this on both sides are never judged (see the module docstring).
 MIN_BYTES = 1 << 20
 
 REGRESSION, IMPROVEMENT, NO_CHANGE = "regression", "improvement", "no change"
+APART = "measured apart"
 MISSING_OLD, MISSING_NEW = "only in newer", "only in older"
-SKIPPED = "skipped or failed"
+SKIPPED = "skipped or failed"          # on one side; measured on the other
+NOT_MEASURED = "not measured"          # skipped, failed or never selected on both sides
+SIDE_BY_SIDE = "side by side"
 
 
 @dataclasses.dataclass(frozen=True)
 class Comparison:
     old: Measurement | None
     new: Measurement | None
-    ratio: float | None      # new / old value (for seconds: > 1 means slower)
+    ratio: float | None      # new / old (side by side: Hodges-Lehmann over processes)
     worse_factor: float | None  # > 1 when the new release is worse, in the unit's direction
     p_value: float | None
-    evidence: str            # "mann-whitney", "ci-99", "single value", ""
+    evidence: str            # SIDE_BY_SIDE, "single value", "measured apart", ...
     verdict: str
+    interval: tuple[float, float] | None = None   # of ``ratio`` (side by side only)
 
     @property
     def measurement(self) -> Measurement:
         return self.new or self.old
 
+    @property
+    def processes(self) -> tuple[int, int] | None:
+        """Processes per side (side by side only)."""
+        if self.evidence != SIDE_BY_SIDE:
+            return None
+        return len(self.old.samples), len(self.new.samples)
+
 
 def higher_is_better(unit: str) -> bool:
     return unit in HIGHER_IS_BETTER_UNITS
+
+
+def judge(worse_low: float, worse_high: float, threshold: float) -> str:
+    """The verdict of an interval of the ``worse`` factor (see the module docstring)."""
+    if worse_low > 1 and worse_high >= threshold:
+        return REGRESSION
+    if worse_high < 1 and worse_low <= 1 / threshold:
+        return IMPROVEMENT
+    return NO_CHANGE
+
+
+def _side_by_side(old: Measurement, new: Measurement, threshold, alpha) -> Comparison:
+    estimate = ratio_interval(old.samples, new.samples, alpha)
+    if higher_is_better(new.unit):
+        worse, low, high = 1 / estimate.ratio, 1 / estimate.high, (1 / estimate.low if estimate.low else math.inf)
+    else:
+        worse, low, high = estimate.ratio, estimate.low, estimate.high
+    verdict = judge(low, high, threshold)
+    return Comparison(old, new, estimate.ratio, worse, estimate.p_value, SIDE_BY_SIDE, verdict,
+                      (estimate.low, estimate.high))
 
 
 def compare_pair(old: Measurement | None, new: Measurement | None, threshold=DEFAULT_THRESHOLD,
@@ -67,8 +112,12 @@ def compare_pair(old: Measurement | None, new: Measurement | None, threshold=DEF
         return Comparison(old, new, None, None, None, "", MISSING_OLD)
     if new is None:
         return Comparison(old, new, None, None, None, "", MISSING_NEW)
+    if old.value is None and new.value is None:
+        return Comparison(old, new, None, None, None, "", NOT_MEASURED)
     if old.value is None or new.value is None:
         return Comparison(old, new, None, None, None, "", SKIPPED)
+    if old.session is not None and old.session == new.session and old.value > 0 and new.value > 0:
+        return _side_by_side(old, new, threshold, alpha)
     if old.value == 0:  # e.g. XLA needing no temporary buffer at all before
         ratio = 1.0 if new.value == 0 else math.inf
     else:
@@ -77,37 +126,53 @@ def compare_pair(old: Measurement | None, new: Measurement | None, threshold=DEF
         worse = 1 / ratio if ratio else math.inf
     else:
         worse = ratio
-    p_value, evidence, significant = None, "single value", True
-    if old.samples and new.samples and len(old.samples) >= 2 and len(new.samples) >= 2:
-        _, p_value = mann_whitney_u(old.samples, new.samples)
-        evidence, significant = "mann-whitney", p_value < alpha
-    elif old.ci_99 and new.ci_99:
-        evidence = "ci-99"
-        significant = old.ci_99[1] < new.ci_99[0] or new.ci_99[1] < old.ci_99[0]
-    elif new.unit not in DETERMINISTIC_UNITS:
-        evidence, significant = "single value, untestable", False
+    if new.unit not in DETERMINISTIC_UNITS:
+        return Comparison(old, new, ratio, worse, None, APART, APART)
     if new.unit == "bytes" and max(old.value, new.value) < MIN_BYTES:
-        evidence, significant = "below 1 MiB on both sides", False
-    if worse >= threshold and significant:
-        verdict = REGRESSION
-    elif worse <= 1 / threshold and significant:
-        verdict = IMPROVEMENT
-    else:
-        verdict = NO_CHANGE
-    return Comparison(old, new, ratio, worse, p_value, evidence, verdict)
+        return Comparison(old, new, ratio, worse, None, "below 1 MiB on both sides", NO_CHANGE)
+    verdict = REGRESSION if worse >= threshold else IMPROVEMENT if worse <= 1 / threshold else NO_CHANGE
+    return Comparison(old, new, ratio, worse, None, "single value", verdict)
+
+
+def _newest_session_pair(measurements: Iterable[Measurement], old_release: str, new_release: str):
+    """key -> (old, new) from the newest session that measured the key in both releases."""
+    by_session: dict[tuple, dict[str, Measurement]] = {}
+    for m in measurements:
+        if m.session is not None and m.release in (old_release, new_release):
+            by_session.setdefault((m.key, m.session), {})[m.release] = m
+    best: dict[tuple, tuple[Measurement, Measurement]] = {}
+    for (key, _), sides in by_session.items():
+        if len(sides) == 2:
+            pair = (sides[old_release], sides[new_release])
+            if key not in best or pair[0].date > best[key][0].date:
+                best[key] = pair
+    return best
 
 
 def compare_releases(measurements: Iterable[Measurement], old_release: str, new_release: str,
                      threshold=DEFAULT_THRESHOLD, alpha=DEFAULT_ALPHA) -> list[Comparison]:
-    """Every benchmark of one machine and commit, ``old_release`` against ``new_release``."""
+    """Every benchmark of one machine and commit, ``old_release`` against ``new_release``.
+
+    A benchmark measured side by side in both releases is compared from its newest such
+    session; any other from the asv result files (judged only when exact).
+    """
+    measurements = list(measurements)
+    paired = _newest_session_pair(measurements, old_release, new_release)
     olds, news = {}, {}
-    for m in measurements:
+    for m in latest_per_key(m for m in measurements if m.session is None):
         if m.release == old_release:
             olds[m.key] = m
         elif m.release == new_release:
             news[m.key] = m
-    keys = sorted(set(olds) | set(news))
-    return [compare_pair(olds.get(k), news.get(k), threshold, alpha) for k in keys]
+    session_keys = {m.key for m in measurements if m.session is not None
+                    and m.release in (old_release, new_release)}
+    comparisons = []
+    for key in sorted(set(olds) | set(news) | set(paired) | session_keys):
+        if key in paired:
+            comparisons.append(compare_pair(*paired[key], threshold, alpha))
+        else:
+            comparisons.append(compare_pair(olds.get(key), news.get(key), threshold, alpha))
+    return comparisons
 
 
 def release_pairs(releases: Iterable[str]) -> list[tuple[str, str]]:

@@ -14,7 +14,8 @@ import math
 
 from . import compare
 from .build import Report, main_speedups
-from .render_text import comparison_rows, format_change, format_ratio, format_value, one_side_note
+from .render_text import (comparison_rows, format_change, format_evidence, format_ratio, format_value,
+                          one_side_note, pair_counts, rule_text, session_lines)
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
@@ -124,28 +125,25 @@ def render(report: Report) -> str:
              f"<style>{STYLE}</style></head><body>",
              f"<h1>jaxnp-bench release report</h1><p>Machine <b>{e(report.machine)}</b>, commit "
              f"<code>{report.commit[:8]}</code>, JAX releases {e(', '.join(report.releases))}.</p>",
-             f"<p>A verdict needs a change of at least {report.threshold:g}x <em>and</em> a Mann-Whitney U "
-             f"test with p &lt; {report.alpha:g} on the recorded samples (asv's 99% confidence intervals "
-             "when samples are missing); byte figures below 1 MiB on both sides are not judged.</p>"]
+             f"<p>Rule: {e(rule_text(report))}.</p>",
+             "<ul>" + "".join(f"<li>{e(line)}</li>" for line in session_lines(report)) + "</ul>"]
     for title, src in _charts(report):
         parts.append(f"<h2>{e(title)}</h2><img alt='{e(title)}' src='{src}'>")
     if len(report.releases) < 2:
         parts.append(f"<p>Only one JAX release ({e(report.releases[0])}) measured: nothing to compare.</p>")
     for pair in report.pairs:
         rows = comparison_rows(pair)
-        parts.append(f"<h2>JAX {e(pair.old)} → {e(pair.new)}</h2><p>"
-                     f"{len(pair.with_verdict(compare.REGRESSION))} regressions, "
-                     f"{len(pair.with_verdict(compare.IMPROVEMENT))} improvements, "
-                     f"{len(pair.with_verdict(compare.NO_CHANGE))} unchanged.</p>")
-        if pair.control_note():
-            parts.append(f"<p class='control'>{e(pair.control_note())}</p>")
+        parts.append(f"<h2>JAX {e(pair.old)} → {e(pair.new)}</h2><p>{e(pair_counts(pair))}.</p>")
+        for note in (pair.control_note(), pair.apart_note()):
+            if note:
+                parts.append(f"<p class='control'>{e(note)}</p>")
         if rows:
             parts.append("<table><tr><th>verdict</th><th>benchmark</th><th>new/old</th><th>old → new</th>"
-                         "<th>evidence</th></tr>")
+                         "<th>interval, processes</th></tr>")
             for c in rows:
                 ratio = format_ratio(c)
                 change = e(format_change(c)).replace("-&gt;", "→")
-                evidence = f"p={c.p_value:.3g}" if c.p_value is not None else c.evidence
+                evidence = format_evidence(c)
                 css = c.verdict.replace(" ", "-")
                 parts.append(f"<tr class='{css}'><td>{e(c.verdict)}</td><td><code>{e(c.measurement.label)}"
                              f"</code></td><td class='num'>{ratio}</td><td>{change}</td>"

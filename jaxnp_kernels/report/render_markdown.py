@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from . import compare
 from .build import Report, main_speedups
-from .render_text import comparison_rows, format_change, format_ratio, format_value, one_side_note
+from .render_text import (comparison_rows, format_change, format_evidence, format_ratio, format_value,
+                          one_side_note, pair_counts, rule_text, session_lines)
 
 
 def render(report: Report) -> str:
     out = [f"## jaxnp-bench release report: `{report.machine}` at `{report.commit[:8]}`", "",
-           f"JAX releases: {', '.join(report.releases)}. A verdict needs a change of at least "
-           f"{report.threshold:g}x **and** a Mann-Whitney U test with p < {report.alpha:g} on the recorded "
-           "samples (asv's 99% confidence intervals when samples are missing); byte figures below 1 MiB "
-           "on both sides are not judged.", ""]
+           f"JAX releases: {', '.join(report.releases)}. Rule: {rule_text(report)}.", "",
+           *[f"- {line}" for line in session_lines(report)], ""]
     if len(report.releases) < 2:
         out += [f"Only one JAX release ({report.releases[0]}) was measured at this commit: nothing to compare.", ""]
     for pair in report.pairs:
         rows = comparison_rows(pair)
-        out.append(f"### JAX {pair.old} → {pair.new}: {len(pair.with_verdict(compare.REGRESSION))} regressions, "
-                   f"{len(pair.with_verdict(compare.IMPROVEMENT))} improvements, "
-                   f"{len(pair.with_verdict(compare.NO_CHANGE))} unchanged")
+        out.append(f"### JAX {pair.old} → {pair.new}: {pair_counts(pair)}")
         out.append("")
-        if pair.control_note():
-            out += [f"> {pair.control_note()}", ""]
+        for note in (pair.control_note(), pair.apart_note()):
+            if note:
+                out += [f"> {note}", ""]
         if rows:
-            out += ["| verdict | benchmark | new/old | old → new | evidence |", "|---|---|---:|---|---|"]
+            out += ["| verdict | benchmark | new/old | old → new | interval, processes |", "|---|---|---:|---|---|"]
             for c in rows:
-                evidence = f"p={c.p_value:.3g}" if c.p_value is not None else c.evidence
                 change = format_change(c).replace("->", "→")
-                out.append(f"| {c.verdict} | `{c.measurement.label}` | {format_ratio(c)} | {change} | {evidence} |")
+                out.append(f"| {c.verdict} | `{c.measurement.label}` | {format_ratio(c)} | {change} | "
+                           f"{format_evidence(c)} |")
             out.append("")
         if one_side_note(pair):
             out += [one_side_note(pair), ""]

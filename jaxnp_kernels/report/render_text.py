@@ -42,18 +42,45 @@ def format_ratio(c: compare.Comparison) -> str:
 
 
 
-def _fmt_p(c: compare.Comparison) -> str:
-    if c.p_value is not None:
-        return f"p={c.p_value:.3g}"
+def format_evidence(c: compare.Comparison) -> str:
+    """``[1.1x, 1.41x] 6+6 processes`` side by side; otherwise what the verdict rests on."""
+    if c.interval is not None:
+        low, high = c.interval
+        n_old, n_new = c.processes
+        bounds = f"[{low:.3g}x, {high:.3g}x]" if high != float("inf") else "[no interval: too few]"
+        return f"{bounds} {n_old}+{n_new} processes"
     return c.evidence or ""
 
 
+def rule_text(report: Report) -> str:
+    """The verdict rule in one sentence, with the report's threshold and alpha."""
+    return (f"verdicts only from releases measured side by side (processes alternating, same machine, same "
+            f"minutes), each process one value: regression/improvement when the {1 - report.alpha:.0%} "
+            f"interval of the ratio excludes 1 and reaches {report.threshold:g}x; exact byte figures judged "
+            "from 1 MiB; values measured apart are shown, never judged")
+
+
+def session_lines(report: Report) -> list[str]:
+    """One line per side-by-side session behind the verdicts."""
+    import datetime
+
+    lines = []
+    for s in report.sessions:
+        when = datetime.datetime.fromtimestamp(s.started_at / 1000, datetime.timezone.utc)
+        lines.append(f"session {s.id}: JAX {', '.join(s.releases)} side by side, {s.processes} processes "
+                     f"per release and combination, {s.blocks} combinations, {when:%Y-%m-%d %H:%M} UTC, "
+                     f"{s.status}")
+    return lines
+
+
 def comparison_rows(pair, limit_unchanged: int = 0):
-    """(verdict, label, ratio, evidence) rows: verdicts first, then what is missing."""
+    """Rows worth listing: verdicts first, then failures, then (some) one-sided rows."""
     order = {compare.REGRESSION: 0, compare.IMPROVEMENT: 1, compare.SKIPPED: 2,
-             compare.MISSING_OLD: 3, compare.MISSING_NEW: 3, compare.NO_CHANGE: 4}
+             compare.MISSING_OLD: 3, compare.MISSING_NEW: 3, compare.NO_CHANGE: 4, compare.APART: 5,
+             compare.NOT_MEASURED: 6}
     rows = sorted(pair.comparisons, key=lambda c: (order[c.verdict], -(c.worse_factor or 0)))
-    shown = [c for c in rows if c.verdict not in (compare.NO_CHANGE, *ONE_SIDE)]
+    shown = [c for c in rows if c.verdict not in (compare.NO_CHANGE, compare.APART, compare.NOT_MEASURED,
+                                                   *ONE_SIDE)]
     return shown + [c for c in rows if c.verdict in ONE_SIDE][:ONE_SIDE_LISTED]
 
 
@@ -71,28 +98,35 @@ def one_side_note(pair) -> str:
             f"that ran a subset); the first {ONE_SIDE_LISTED} are listed.")
 
 
-def render(report: Report) -> str:
+def pair_counts(pair) -> str:
+    """``3 regressions, 1 improvement, 90 unchanged side by side, ...`` for a pair's heading."""
+    n = {v: len(pair.with_verdict(v)) for v in (compare.REGRESSION, compare.IMPROVEMENT, compare.NO_CHANGE,
+                                                  compare.SKIPPED, compare.APART)}
+    text = (f"{n[compare.REGRESSION]} regressions, {n[compare.IMPROVEMENT]} improvements, "
+            f"{n[compare.NO_CHANGE]} unchanged, {n[compare.SKIPPED]} skipped/failed on a side")
+    return text + (f", {n[compare.APART]} measured apart (not judged)" if n[compare.APART] else "")
+
+
+def render(report: Report, brief: bool = False) -> str:
+    """The whole report; ``brief``: only the release verdicts and the JAX/NumPy speedups."""
     lines = [f"jaxnp-bench release report  machine {report.machine}  commit {report.commit[:8]}",
              f"JAX releases: {', '.join(report.releases)}",
-             f"verdict rule: worse/better by >= {report.threshold:g}x AND Mann-Whitney U p < {report.alpha:g} "
-             "on the recorded samples (asv's 99% CI when samples are missing); bytes judged from 1 MiB", ""]
+             f"verdict rule: {rule_text(report)}", *session_lines(report), ""]
     if len(report.releases) < 2:
         lines.append(f"Only one JAX release ({report.releases[0]}) measured at this commit: nothing to compare.")
     for pair in report.pairs:
-        counts = {v: len(pair.with_verdict(v)) for v in
-                  (compare.REGRESSION, compare.IMPROVEMENT, compare.NO_CHANGE, compare.SKIPPED)}
-        lines.append(f"== JAX {pair.old} -> {pair.new}: {counts[compare.REGRESSION]} regressions, "
-                     f"{counts[compare.IMPROVEMENT]} improvements, {counts[compare.NO_CHANGE]} unchanged, "
-                     f"{counts[compare.SKIPPED]} skipped/failed on a side")
-        if pair.control_note():
-            lines.append("   " + pair.control_note())
+        lines.append(f"== JAX {pair.old} -> {pair.new}: {pair_counts(pair)}")
+        for note in (pair.control_note(), pair.apart_note()):
+            if note:
+                lines.append("   " + note)
         rows = comparison_rows(pair)
         if rows:
             width = max(len(c.measurement.label) for c in rows)
-            lines.append(f"  {'verdict':<17} {'benchmark':<{width}}  {'new/old':>8}  {'old -> new':<24}  evidence")
+            lines.append(f"  {'verdict':<17} {'benchmark':<{width}}  {'new/old':>8}  {'old -> new':<24}  "
+                         "interval, processes")
             for c in rows:
                 lines.append(f"  {c.verdict:<17} {c.measurement.label:<{width}}  {format_ratio(c):>8}  "
-                             f"{format_change(c):<24}  {_fmt_p(c)}")
+                             f"{format_change(c):<24}  {format_evidence(c)}")
         if one_side_note(pair):
             lines.append("   " + one_side_note(pair))
         lines.append("")
@@ -105,6 +139,8 @@ def render(report: Report) -> str:
             cells = "  ".join(f"{values[r]:7.2f}x" if r in values else f"{'-':>8}" for r in report.releases)
             lines.append(f"  {key:<{width}}  {cells}")
         lines.append("")
+    if brief:
+        return "\n".join(lines)
     for table in report.figures:
         lines.append(f"== {table.title}")
         width = max(len(case) for case in table.values)

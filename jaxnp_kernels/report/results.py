@@ -17,7 +17,6 @@ import itertools
 import json
 import math
 import pathlib
-import re
 
 
 class BadResults(ValueError):
@@ -37,6 +36,8 @@ class Measurement:
     samples: tuple | None
     ci_99: tuple | None   # asv's 99% confidence interval of the value, when it stored one
     date: int             # the result's start time, ms since the epoch
+    session: str | None = None  # the side-by-side session it comes from (None: an asv result
+                                # file); samples are then one summary per process
 
     @property
     def key(self) -> tuple:
@@ -52,12 +53,6 @@ class Measurement:
         if name in self.param_names:
             return self.params[self.param_names.index(name)].strip("'")
         return None
-
-
-def release_key(release: str) -> tuple:
-    """Sort JAX versions as versions, not text: 0.4.31 < 0.4.38 < 0.10.2."""
-    parts = re.findall(r"\d+|[a-z]+", release.lower())
-    return tuple((0, int(p)) if p.isdigit() else (-1, p) for p in parts)
 
 
 def _load_json(path: pathlib.Path):

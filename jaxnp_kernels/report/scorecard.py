@@ -98,7 +98,7 @@ def _workloads(claim):
 
 
 def _first_jit(w):
-    return next((i.name for i in w.implementations if i.jit), None)
+    return w.first_jit.name if w.first_jit else None
 
 
 def _faster(facts, claim, impl_of=_first_jit, dtypes=("float32", "float64")):

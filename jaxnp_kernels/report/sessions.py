@@ -1,0 +1,189 @@
+"""Side-by-side sessions: releases measured together, one record per measuring process.
+
+A *session* (written by ``jaxnp-releases run``, see :mod:`jaxnp_releases.runner`) measures
+the same benchmarks in several environments (JAX releases) on one machine in the same
+minutes: for every benchmark and parameter combination (a *block*), processes alternate
+between the environments (ABBA order for two, a shuffled order reversed every round for
+more), each process a fresh asv benchmark process that reports its samples.  The process
+is the unit of replication: a verdict compares the per-process summaries (the median of
+each process's samples) of two environments of the *same session*, never values measured
+at different times.
+
+A session is one JSON-lines file, ``<results>/<machine>/sidebyside/<commit8>-<id>.jsonl``
+(asv reads only ``*.json``, so asv ignores it; the results history stores it beside the
+asv result files).  Every line is one record:
+
+- ``{"record": "session", ...}`` first: id, machine, commit, environments (name, label,
+  jax, jaxlib), the benchmarks' units and parameter names, the settings;
+- ``{"record": "process", ...}``: one measuring process: block, benchmark, params,
+  environment, slot (its position in the block's order), status (ok, skipped, failed),
+  samples, summary, start time and duration;
+- ``{"record": "block", ...}``: the block's processes are all written (a block without
+  it was interrupted, and is never used);
+- ``{"record": "end", ...}``: the session ended (status complete, budget or interrupted).
+
+Lines are appended and flushed one by one, so a killed run leaves a valid prefix: a last
+line cut short is ignored, and a resumed session appends after it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+
+from jaxnp_releases.matrix import release_key
+
+from .results import BadResults, Measurement
+
+FORMAT = 1
+DIRECTORY = "sidebyside"
+SUFFIX = ".jsonl"
+OK, SKIPPED, FAILED = "ok", "skipped", "failed"
+
+
+@dataclasses.dataclass(frozen=True)
+class ProcessRecord:
+    """What one measuring process reported for one benchmark combination."""
+
+    block: int
+    benchmark: str
+    params: tuple
+    environment: str
+    slot: int
+    status: str                # OK, SKIPPED or FAILED
+    summary: float | None      # the median of the process's samples (or its single value)
+    samples: tuple
+    started_at: int            # ms since the epoch
+    seconds: float
+    message: str = ""
+
+
+@dataclasses.dataclass
+class Session:
+    path: pathlib.Path
+    id: str
+    machine: str
+    commit: str
+    started_at: int
+    environments: dict[str, dict]        # env name -> {"label", "jax", "jaxlib", ...}
+    benchmarks: dict[str, dict]          # name -> {"unit", "param_names", "version"}
+    settings: dict
+    processes: list[ProcessRecord]       # complete blocks only
+    interrupted_blocks: int = 0
+    last_block: int = -1                 # the highest block number written, complete or not
+    end: dict | None = None
+
+    def label(self, environment: str) -> str:
+        return self.environments[environment]["label"]
+
+    @property
+    def labels(self) -> list[str]:
+        return sorted((e["label"] for e in self.environments.values()), key=release_key)
+
+    def measurements(self) -> list[Measurement]:
+        """One :class:`Measurement` per combination and environment: the value is the median
+        of the process summaries, ``samples`` the summaries themselves (one per process),
+        ``session`` this session's id (what makes two of them comparable)."""
+        grouped: dict[tuple, list[ProcessRecord]] = {}
+        for p in self.processes:
+            grouped.setdefault((p.benchmark, p.params, p.environment), []).append(p)
+        out = []
+        for (benchmark, params, environment), records in grouped.items():
+            meta = self.benchmarks.get(benchmark, {})
+            summaries = tuple(p.summary for p in records if p.status == OK and p.summary is not None)
+            failed = [p for p in records if p.status == FAILED]
+            out.append(Measurement(
+                machine=self.machine, commit=self.commit, release=self.label(environment),
+                benchmark=benchmark, params=params, param_names=tuple(meta.get("param_names", ())),
+                unit=meta.get("unit", "seconds"),
+                value=_median(summaries) if summaries and not failed else None,
+                samples=summaries if not failed else None, ci_99=None,
+                date=min(p.started_at for p in records), session=self.id,
+            ))
+        return out
+
+
+def _median(values) -> float:
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def session_path(results_dir, machine: str, commit: str, session_id: str) -> pathlib.Path:
+    return pathlib.Path(results_dir) / machine / DIRECTORY / f"{commit[:8]}-{session_id}{SUFFIX}"
+
+
+def _records(path: pathlib.Path):
+    """(line number, record) of every complete line; a cut-off last line is skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadResults(f"cannot read {path}: {error}") from error
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            if number == len(lines):  # no newline after it: a write cut short by a kill
+                return
+            raise BadResults(f"{path}:{number}: not a JSON record ({error.msg})") from error
+        if not isinstance(record, dict) or "record" not in record:
+            raise BadResults(f"{path}:{number}: not a side-by-side record")
+        yield number, record
+
+
+def read_session(path) -> Session:
+    """One session file; only its complete blocks are kept."""
+    path = pathlib.Path(path)
+    records = list(_records(path))
+    if not records or records[0][1]["record"] != "session":
+        raise BadResults(f"{path}: does not start with a session record")
+    header = records[0][1]
+    try:
+        if header.get("format") != FORMAT:
+            raise BadResults(f"{path}: session format {header.get('format')!r}, this report reads {FORMAT}")
+        session = Session(path=path, id=str(header["session"]), machine=str(header["machine"]),
+                          commit=str(header["commit"]), started_at=int(header["started_at"]),
+                          environments={str(k): dict(v) for k, v in header["environments"].items()},
+                          benchmarks={str(k): dict(v) for k, v in header["benchmarks"].items()},
+                          settings=dict(header.get("settings", {})), processes=[])
+        for env in session.environments.values():
+            str(env["label"])
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise BadResults(f"{path}: malformed session record ({error!r})") from error
+    pending: dict[int, list[ProcessRecord]] = {}
+    for number, record in records[1:]:
+        kind = record["record"]
+        try:
+            if "block" in record:
+                session.last_block = max(session.last_block, int(record["block"]))
+            if kind == "process":
+                if record["environment"] not in session.environments:
+                    raise BadResults(f"{path}:{number}: unknown environment {record['environment']!r}")
+                summary = record.get("summary")
+                pending.setdefault(int(record["block"]), []).append(ProcessRecord(
+                    block=int(record["block"]), benchmark=str(record["benchmark"]),
+                    params=tuple(str(p) for p in record["params"]), environment=str(record["environment"]),
+                    slot=int(record["slot"]), status=str(record["status"]),
+                    summary=None if summary is None else float(summary),
+                    samples=tuple(float(s) for s in record.get("samples") or ()),
+                    started_at=int(record["started_at"]), seconds=float(record["seconds"]),
+                    message=str(record.get("message", ""))))
+            elif kind == "block":
+                session.processes.extend(pending.pop(int(record["block"]), []))
+            elif kind == "end":
+                session.end = record
+        except (KeyError, TypeError, ValueError) as error:
+            raise BadResults(f"{path}:{number}: malformed {kind} record ({error!r})") from error
+    session.interrupted_blocks = len(pending)
+    return session
+
+
+def read_sessions(results_dir) -> list[Session]:
+    """Every session under ``results_dir`` (any machine), oldest first."""
+    root = pathlib.Path(results_dir)
+    paths = sorted(root.glob(f"*/{DIRECTORY}/*{SUFFIX}"))
+    return sorted((read_session(p) for p in paths), key=lambda s: (s.started_at, s.id))

@@ -1,0 +1,202 @@
+"""``jaxnp-releases``: measure JAX releases side by side, bisect a slowdown, sweep a range.
+
+    jaxnp-releases run --releases oldest newest [--selection main] [--processes 5]
+    jaxnp-releases run --releases 0.10.2 --twin --selection timings-M     (A/A calibration)
+    jaxnp-releases bisect --good 0.4.31 --bad 0.4.38 --bench 'ScatterAdd.time_run'
+    jaxnp-releases sweep --from 0.6.0 --to 0.7.2 --bench 'FusedChain.time_run'
+    jaxnp-releases matrix [--oldest | --newest]      the JAX releases of asv.conf.json
+    jaxnp-releases env-names --releases oldest newest   their asv environment names
+    jaxnp-releases machine NAME [--device cpu]       register the asv machine
+    jaxnp-releases gpu-config OUT                    the matrix with CUDA 12 builds of JAX
+
+Releases are versions (``0.7.2``) or ``oldest``, ``newest``, ``all`` (the matrix of
+asv.conf.json); a release outside the matrix gets a generated environment, jax paired with
+its jaxlib from PyPI.  Results (asv result files and the session file) go to the
+configuration's results directory (``.asv/results``); ``jaxnp-report`` reads them.
+
+Exit codes: 0 done; 1 a benchmark failed (a wrong result or a crash in a benchmark, listed
+at the end; everything else was measured and stored); 2 bad arguments or an environment
+that cannot be used, with a one-line message (an unexpected error too, with
+"internal error"; ``--debug`` shows its traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+import traceback
+
+from . import matrix
+
+
+def _generated_config(args, releases: list[str], twin: bool) -> pathlib.Path:
+    """A configuration holding exactly the environments of ``releases`` (and a twin)."""
+    base = pathlib.Path(args.config)
+    conf = matrix.read_config(base)
+    jaxlibs = None
+    entries = []
+    for release in releases:
+        try:
+            entries.append(matrix.entry_for(conf, release))
+        except matrix.MatrixError:
+            if jaxlibs is None:
+                jaxlibs = args.jaxlib_releases or matrix.pypi_versions("jaxlib")
+            entries.append(matrix.entry_for(conf, release, matrix.paired_jaxlib(release, jaxlibs)))
+    if twin:
+        if len(entries) != 1:
+            raise matrix.MatrixError("--twin measures one release against itself: give exactly one release")
+        entries.append(matrix.twin_entry(entries[0]))
+    name = "+".join(releases) + ("-twin" if twin else "")
+    return matrix.write_config(entries, base.resolve().parent / ".asv" / "generated" / f"jax-{name}.conf.json",
+                               base, env_dir=args.env_dir, results_dir=args.results_dir)
+
+
+def _session(args, config: pathlib.Path, selection):
+    from .runner import Session, Settings
+
+    settings = Settings(processes=args.processes, seed=args.seed,
+                        budget_seconds=args.budget * 60 if args.budget else None,
+                        compile_cache=not args.no_compile_cache)
+    return Session(config, args.machine, args.commit, selection, settings,
+                   log=lambda text: print(text, flush=True))
+
+
+def cmd_run(args) -> int:
+    from . import selections
+
+    selection = selections.resolve(args.selection)
+    releases = matrix.resolve(args.releases, args.config)
+    if len(releases) < 2 and not args.twin:
+        raise matrix.MatrixError("side by side needs two releases or more (or one with --twin)")
+    config = _generated_config(args, releases, args.twin)
+    session = _session(args, config, selection)
+    print(f"selection {selection.name}: {selection.description}", flush=True)
+    session.prepare()
+    resume = session.resumable() if args.resume else None
+    if args.resume and resume is None:
+        print("no unfinished session of these releases, commit and selection: starting a new one", flush=True)
+    outcome = session.run(resume)
+    return report_outcome(outcome, selection)
+
+
+def report_outcome(outcome, selection) -> int:
+    minutes, seconds = divmod(int(outcome.seconds), 60)
+    print(f"\nmeasured {outcome.blocks_measured} of {outcome.blocks_planned} combinations side by side in "
+          f"{minutes} min {seconds} s ({selection.name}: {selection.description})")
+    print(f"session file: {outcome.path}")
+    if outcome.out_of_budget:
+        print(f"the time budget ran out: {len(outcome.out_of_budget)} combinations were not measured, "
+              f"e.g. {outcome.out_of_budget[0]}")
+    if outcome.failed:
+        print(f"{len(outcome.failed)} benchmark(s) failed (never timed):", file=sys.stderr)
+        for line in outcome.failed:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_matrix(args) -> int:
+    found = matrix.releases(args.config)
+    print(found[0] if args.oldest else found[-1] if args.newest else "\n".join(found))
+    return 0
+
+
+def cmd_env_names(args) -> int:
+    from asv import environment
+    from asv.config import Config
+
+    config = _generated_config(args, matrix.resolve(args.releases, args.config), False)
+    for env in environment.get_environments(Config.load(str(config)), None, verbose=False):
+        print(env.name)
+    return 0
+
+
+def cmd_machine(args) -> int:
+    from .machine import register
+
+    info = register(args.name, args.device)
+    print(f"asv machine {args.name!r}: {info['cpu']}; JAX device: {args.device}")
+    return 0
+
+
+def cmd_gpu_config(args) -> int:
+    matrix.write_gpu_config(args.out, args.config)
+    return 0
+
+
+def _common(p, run=True):
+    p.add_argument("--config", default=str(matrix.CONFIG), help="the asv configuration (default: asv.conf.json)")
+    p.add_argument("--results-dir", help="where results go (default: the configuration's)")
+    p.add_argument("--env-dir", help="where environments go (default: the configuration's)")
+    p.add_argument("--jaxlib-releases", nargs="*",
+                   help="jaxlib releases to pair releases outside the matrix with (default: from PyPI)")
+    if run:
+        from .machine import DEFAULT_MACHINE
+
+        p.add_argument("--machine", default=DEFAULT_MACHINE)
+        p.add_argument("--commit", default="HEAD", help="the commit of this project to measure")
+        p.add_argument("--processes", type=int, default=6, help="per release and combination (default 6)")
+        p.add_argument("--seed", type=int, help="the random order's seed (default: random, recorded)")
+        p.add_argument("--budget", type=float, help="minutes; combinations that would not fit are left out")
+        p.add_argument("--no-compile-cache", action="store_true",
+                       help="no persistent compilation cache in the measuring processes")
+
+
+def parser() -> argparse.ArgumentParser:
+    from . import search
+
+    top = argparse.ArgumentParser(prog="jaxnp-releases", description=__doc__.splitlines()[0],
+                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    top.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+    sub = top.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="measure releases side by side")
+    _common(p)
+    p.add_argument("--releases", nargs="+", required=True)
+    p.add_argument("--twin", action="store_true", help="one release against a twin of itself (A/A)")
+    p.add_argument("--selection", default="main", help="a declared selection (main, full, timings-M) or a "
+                   "benchmark pattern")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the newest unfinished session of these releases, commit and selection")
+    p.set_defaults(func=cmd_run)
+    search.add_commands(sub, _common)
+    p = sub.add_parser("matrix", help="the JAX releases of the asv configuration")
+    p.add_argument("--config", default=str(matrix.CONFIG))
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--oldest", action="store_true")
+    which.add_argument("--newest", action="store_true")
+    p.set_defaults(func=cmd_matrix)
+    p = sub.add_parser("env-names", help="asv environment names of releases")
+    _common(p, run=False)
+    p.add_argument("--releases", nargs="+", required=True)
+    p.set_defaults(func=cmd_env_names)
+    p = sub.add_parser("machine", help="register the asv machine with a constant description")
+    p.add_argument("name")
+    p.add_argument("--device", default="cpu", help="the JAX device kind (default: cpu)")
+    p.set_defaults(func=cmd_machine)
+    p = sub.add_parser("gpu-config", help="the matrix with CUDA 12 builds of JAX")
+    p.add_argument("out")
+    p.add_argument("--config", default=str(matrix.CONFIG))
+    p.set_defaults(func=cmd_gpu_config)
+    return top
+
+
+def main(argv=None) -> int:
+    from .runner import RunError
+
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (matrix.MatrixError, RunError, ValueError, FileExistsError) as error:
+        print(f"jaxnp-releases: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("jaxnp-releases: interrupted (the session file keeps every finished combination; "
+              "--resume continues it)", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - a crash is never an answer: exit 2, say so
+        if args.debug:
+            traceback.print_exc()
+        print(f"jaxnp-releases: internal error: {type(error).__name__}: {error} (--debug shows the traceback)",
+              file=sys.stderr)
+        return 2

@@ -1,0 +1,72 @@
+"""The declared subsets of the suite that a side-by-side session measures.
+
+A selection is a list of asv benchmark patterns (regular expressions matched, as ``asv run
+--bench`` does, against ``name(param, ...)`` with the parameters as asv writes them, e.g.
+``bench_elementwise.FusedChain.time_run('numpy', 'M', 'float32')``).  Each names what it
+covers and why, so a run can say what it measured and what it left out.
+
+Only benchmarks that are measured inside their own process can be replicated process by
+process: ``time_run`` of every workload and the in-process figures (``Speedup``).  Figures
+measured once per environment in asv's ``setup_cache`` (compile cost, roofline) or in
+subprocesses of their own (threads, cold start) are run by plain ``asv run`` beside the
+session and shown per release, never judged between releases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import jaxnp_kernels as jk
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    name: str
+    description: str
+    patterns: tuple[str, ...]
+
+
+def time_run(size: str, dtype: str | None = None) -> str:
+    """Every workload's ``time_run`` at ``size`` (and ``dtype``; any when None)."""
+    dtype_pattern = re.escape(f"'{dtype}'") if dtype else "'[^']+'"
+    return rf"\.time_run\('[^']+', '{size}', {dtype_pattern}\)$"
+
+
+def speedups(cases: list[str], dtype: str = "float32") -> str:
+    """``Speedup.track_vs_numpy`` of the given ``workload/implementation`` cases."""
+    return rf"\.Speedup\.track_vs_numpy\('({'|'.join(re.escape(c) for c in cases)})', '{dtype}'\)$"
+
+
+def first_jit_cases() -> list[str]:
+    """``workload/implementation`` of every workload's first jitted implementation."""
+    return [f"{w.name}/{w.first_jit.name}" for w in jk.all_workloads() if w.first_jit]
+
+
+def declared() -> dict[str, Selection]:
+    """The named selections (built from the registry, so a new workload is in every one)."""
+    return {s.name: s for s in (
+        Selection("main", "every workload's time_run at size M in float32, every implementation; float64, "
+                  "size L and the in-process speedup figures are left to the full run (the main job's "
+                  "15-minute budget on 2 cores)",
+                  (time_run("M", "float32"),)),
+        Selection("full", "every time_run at sizes M (float32 and float64) and L (float32; NumPy and jitted JAX "
+                  "only, the suite's budget rule), and the in-process JAX/NumPy speedup of every workload's "
+                  "first jitted implementation",
+                  (time_run("M"), time_run("L", "float32"), speedups(first_jit_cases()))),
+        Selection("timings-M", "every time_run at size M, float32 and float64 (the A/A calibration's set)",
+                  (time_run("M"),)),
+    )}
+
+
+def resolve(name_or_pattern: str) -> Selection:
+    """A declared selection by name, or a custom one from a benchmark pattern."""
+    known = declared()
+    if name_or_pattern in known:
+        return known[name_or_pattern]
+    try:
+        re.compile(name_or_pattern)
+    except re.error as error:
+        raise ValueError(f"{name_or_pattern!r} is neither a selection ({', '.join(known)}) nor a valid "
+                         f"benchmark pattern: {error}") from error
+    return Selection("custom", f"benchmarks matching {name_or_pattern!r}", (name_or_pattern,))

@@ -1,0 +1,217 @@
+"""jaxnp_releases without running asv: the matrix, selections, block orders, bisect and sweep logic."""
+
+import json
+import math
+import random
+import re
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+import jaxnp_kernels as jk
+from jaxnp_kernels.report import compare
+from jaxnp_kernels.report.results import Measurement
+from jaxnp_releases import matrix, runner, schedule, search, selections
+
+REPO = matrix.ROOT
+
+
+def test_the_matrix_is_read_from_asv_conf_in_version_order():
+    releases = matrix.releases()
+    assert releases == sorted(releases, key=matrix.release_key) and len(releases) >= 2
+    assert matrix.resolve(["newest", "oldest", "newest"]) == [releases[-1], releases[0]]
+    assert matrix.resolve(["all"]) == releases
+    assert matrix.resolve(["0.4.33"]) == ["0.4.33"]          # outside the matrix: kept
+    with pytest.raises(matrix.MatrixError, match="not a JAX release"):
+        matrix.resolve(["latest"])
+    # the scripts read it the same way, with any Python and no package import
+    out = subprocess.run([sys.executable, str(REPO / "jaxnp_releases" / "matrix.py"), "--oldest"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert out == releases[0]
+
+
+def test_releases_sort_as_versions_and_pair_with_jaxlib():
+    assert sorted(["0.10.2", "0.4.31", "0.5.3", "0.4.38"], key=matrix.release_key) == \
+        ["0.4.31", "0.4.38", "0.5.3", "0.10.2"]
+    assert matrix.paired_jaxlib("0.5.2", ["0.5.0", "0.5.1", "0.5.3"]) == "0.5.1"
+    assert matrix.paired_jaxlib("0.5.3", ["0.5.1", "0.5.3"]) == "0.5.3"
+    with pytest.raises(matrix.MatrixError):
+        matrix.paired_jaxlib("0.6.0", ["0.5.3"])
+    assert matrix.releases_between("0.4.31", "0.4.35", ["0.4.35", "0.4.33", "0.4.31", "0.4.34rc1", "0.4.32"]) \
+        == ["0.4.32", "0.4.33"]
+
+
+def test_generated_configs_hold_the_chosen_environments(tmp_path):
+    conf = matrix.read_config()
+    newest = matrix.releases()[-1]
+    inside = matrix.entry_for(conf, newest)
+    assert inside in conf["include"]                             # a matrix entry, verbatim
+    outside = matrix.entry_for(conf, "0.4.33", "0.4.33")
+    assert (outside["req"]["jax"], outside["req"]["jaxlib"]) == ("0.4.33", "0.4.33")
+    twin = matrix.twin_entry(inside)
+    assert twin["req"] == {**inside["req"], "six": "1.17.0"}
+    out = matrix.write_config([inside, twin], tmp_path / "c.json", results_dir=tmp_path / "r")
+    written = json.loads(out.read_text())
+    assert written["include"] == [inside, twin] and written["results_dir"] == str((tmp_path / "r").resolve())
+    assert written["benchmark_dir"] == str(REPO / "benchmarks")
+    gpu = json.loads(matrix.write_gpu_config(tmp_path / "gpu.json").read_text())
+    assert gpu["launch_method"] == "spawn"
+    for entry in gpu["include"]:
+        assert entry["req"]["jax-cuda12-plugin"] == entry["req"]["jax"] == entry["req"]["jax-cuda12-pjrt"]
+        assert "XLA_FLAGS" not in entry["env_nobuild"]
+
+
+def test_labels_are_releases_and_a_twin_is_told_apart():
+    assert runner.labels_for([{"jax": "0.4.31"}, {"jax": "0.10.2"}]) == ["0.4.31", "0.10.2"]
+    assert runner.labels_for([{"jax": "0.10.2"}, {"jax": "0.10.2", "six": "1.17.0"}]) == ["0.10.2", "0.10.2-twin"]
+
+
+def asv_name(benchmark, params):
+    return f"{benchmark}({', '.join(params)})"
+
+
+def test_declared_selections_cover_every_workload_and_say_what_they_leave_out():
+    main = selections.resolve("main")
+    matches = lambda name: any(re.search(p, name) for p in main.patterns)  # noqa: E731
+    for w in jk.all_workloads():
+        cls = jk.registry.camel_name(w.name)
+        assert matches(asv_name(f"bench_x.{cls}.time_run", ["'numpy'", "'M'", "'float32'"]))
+        assert not matches(asv_name(f"bench_x.{cls}.time_run", ["'numpy'", "'M'", "'float64'"]))
+        assert not matches(asv_name(f"bench_x.{cls}.time_run", ["'numpy'", "'L'", "'float32'"]))
+        full = selections.resolve("full")
+        assert any(re.search(p, asv_name("bench_speedup.Speedup.track_vs_numpy",
+                                         [f"'{w.name}/{w.first_jit.name}'", "'float32'"])) for p in full.patterns)
+    assert "float64" in main.description and "L" in main.description
+    assert selections.resolve(r"FusedChain\.time_run").name == "custom"
+    with pytest.raises(ValueError, match="neither a selection"):
+        selections.resolve("(unclosed")
+
+
+@pytest.mark.parametrize("n_envs, rounds", [(2, 5), (3, 4), (8, 5), (1, 3)])
+def test_every_environment_gets_its_processes_each_from_another_parent(n_envs, rounds):
+    slots = schedule.block_order(n_envs, rounds, random.Random(n_envs))
+    assert [s.position for s in slots] == list(range(n_envs * rounds))
+    assert Counter(s.environment for s in slots) == {e: rounds for e in range(n_envs)}
+    for e in range(n_envs):
+        assert sorted(s.parent for s in slots if s.environment == e) == list(range(rounds))
+    first = [s.environment for s in slots if s.round == 0]
+    second = [s.environment for s in slots if s.round == 1] if rounds > 1 else first[::-1]
+    assert second == first[::-1]                                # reversed every other round
+
+
+def test_two_environments_alternate_abba_and_neither_always_leads():
+    leaders = Counter()
+    for seed in range(40):
+        slots = schedule.block_order(2, 5, random.Random(seed))
+        order = "".join("AB"[s.environment] for s in slots)
+        assert order in ("ABBAABBAAB", "BAABBAABBA")
+        leaders[order[0]] += 1
+    assert min(leaders.values()) >= 10
+
+
+class Result:
+    """What asv's runner returns for one benchmark process."""
+
+    def __init__(self, result, samples=None, number=None, errcode=0, stderr=""):
+        self.result, self.samples, self.number = [result], [samples], [number]
+        self.errcode, self.stderr = errcode, stderr
+
+
+def test_a_process_outcome_is_a_value_a_skip_or_a_failure_never_a_number_from_a_failure():
+    assert runner.process_outcome(Result(True, [3.0, 1.0, 2.0], 10))[:3] == ("ok", [3.0, 1.0, 2.0], 2.0)
+    assert runner.process_outcome(Result(1.5))[:3] == ("ok", [1.5], 1.5)
+    assert runner.process_outcome(Result(math.nan))[0] == "skipped"
+    failed = runner.process_outcome(Result(None, errcode=1, stderr="x\nVerificationError: off by 3"))
+    assert failed[0] == "failed" and failed[2] is None and "VerificationError" in failed[3]
+
+
+# -- bisect and sweep with a fake measurement ---------------------------------------------------
+
+TIME = "bench_scatter.ScatterAdd.time_run"
+
+
+def fake_measure(levels, calls, processes=6):
+    """A Measure whose session gives each release its level (per combination), fresh each call."""
+
+    def measure(releases, selection):
+        calls.append(list(releases))
+        session = f"s{len(calls)}"
+        rng = random.Random(len(calls))
+        out = []
+        for impl in ("numpy", "jax_at_add"):
+            for release in releases:
+                level = 1.0 if impl == "numpy" else levels(release)
+                values = tuple(level * (1 + rng.uniform(-0.02, 0.02)) for _ in range(processes))
+                out.append(Measurement("m", "c", release, TIME, (f"'{impl}'", "'M'", "'float32'"),
+                                       ("implementation", "size", "dtype"), "seconds", sorted(values)[2],
+                                       values, None, len(calls), session))
+        return out
+
+    return measure
+
+
+def test_bisect_measures_every_candidate_with_the_good_and_the_bad_release():
+    between = ["0.4.32", "0.4.33", "0.4.34", "0.4.35", "0.4.36", "0.4.37"]
+    slow = lambda r: 30.0 if matrix.release_key(r) >= matrix.release_key("0.4.35") else 1.0  # noqa: E731
+    calls = []
+    release, comparison = search.bisect("0.4.31", "0.4.38", between, selections.resolve("ScatterAdd"),
+                                        fake_measure(slow, calls), log=lambda text: None)
+    assert release == "0.4.35" and comparison.verdict == compare.REGRESSION
+    assert comparison.processes == (6, 6) and comparison.ratio == pytest.approx(30, rel=0.1)
+    assert all(c[0] == "0.4.31" and c[-1] == "0.4.38" for c in calls)     # always side by side
+    assert len(calls) <= 1 + math.ceil(math.log2(len(between) + 1))
+
+
+def test_bisect_refuses_when_good_to_bad_shows_no_regression_side_by_side():
+    with pytest.raises(search.SearchError, match="nothing to bisect"):
+        search.bisect("0.4.31", "0.4.38", ["0.4.35"], selections.resolve("ScatterAdd"),
+                      fake_measure(lambda r: 1.0, []), log=lambda text: None)
+
+
+def test_sweep_windows_overlap_so_every_neighbour_pair_is_measured_together():
+    releases = [f"0.4.{i}" for i in range(31, 39)]
+    windows = search.windows(releases, 3)
+    pairs = {frozenset(p) for w in windows for p in zip(w, w[1:])}
+    assert all(frozenset(p) in pairs for p in zip(releases, releases[1:]))
+    assert all(a[-1] == b[0] for a, b in zip(windows, windows[1:]))
+    calls, cleaned = [], []
+    ran = search.sweep(releases, selections.resolve("ScatterAdd"), fake_measure(lambda r: 1.0, calls),
+                       done=[set(windows[0])], cleanup=lambda: cleaned.append(1), log=lambda text: None)
+    assert ran == windows[1:] and calls == windows[1:] and len(cleaned) == len(windows) - 1
+
+
+def test_a_block_is_appended_to_the_asv_result_and_nothing_recorded_is_lost(tmp_path):
+    pytest.importorskip("asv")
+    from asv.results import Results
+
+    benchmark = {"name": TIME, "version": "1", "params": [["'numpy'", "'jax_at_add'"], ["'M'"]],
+                 "param_names": ["implementation", "size"]}
+    results = Results({"machine": "m", "jax": "0.4.31"}, {"jax": "0.4.31"}, "c" * 40, 0, "3.11", "env", {})
+    runner.add_block_result(results, benchmark, 0, [1.0, 1.2, 1.1], failed=False, number=10, duration=1.0)
+    runner.add_block_result(results, benchmark, 1, [], failed=True, number=None, duration=1.0)
+    results.save(str(tmp_path))
+    again = Results.load(str(tmp_path / results._filename))
+    # a second session of the same commit and environment: its processes join the first's
+    runner.add_block_result(again, benchmark, 0, [1.3, 1.4], failed=False, number=10, duration=1.0)
+    assert again.get_result_samples(TIME, benchmark["params"])[0] == [1.0, 1.2, 1.1, 1.3, 1.4]
+    assert again.get_result_value(TIME, benchmark["params"]) == [1.2, None]   # median; the failure kept
+    stats = again.get_result_stats(TIME, benchmark["params"])[0]
+    assert stats["ci_99_a"] <= 1.2 <= stats["ci_99_b"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--releases", "newest"], "needs two releases or more"),
+    (["run", "--releases", "latest", "newest"], "not a JAX release"),
+    (["run", "--releases", "oldest", "newest", "--selection", "(unclosed"], "neither a selection"),
+    (["run", "--releases", "oldest", "newest", "--twin"], "--twin measures one release"),
+    (["run", "--releases", "oldest", "newest", "--processes", "0"], "processes must be at least 1"),
+    (["run", "--releases", "oldest", "newest", "--budget", "-3"], "budget must be a positive"),
+])
+def test_the_runner_refuses_bad_arguments_with_one_line_and_exit_2(args, message, capsys):
+    from jaxnp_releases import cli
+
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

@@ -1,0 +1,118 @@
+"""The release verdict's statistics: per-process summaries, Hodges-Lehmann ratio, its interval."""
+
+import math
+import random
+import statistics
+
+import pytest
+
+from jaxnp_kernels.report import compare
+from jaxnp_kernels.report.results import Measurement
+from jaxnp_kernels.report.stats import _tail_rank, mann_whitney_u, ratio_interval
+
+TIME = "bench_elementwise.FusedChain.time_run"
+
+
+def test_five_against_five_needs_complete_separation_for_a_99_percent_interval():
+    old, new = [1.0, 1.1, 0.9, 1.05, 0.95], [1.2, 1.3, 1.25, 1.22, 1.4]
+    est = ratio_interval(old, new, alpha=0.01)
+    # k = 1: the interval runs from the smallest to the largest pairwise ratio, coverage 1 - 2/252
+    assert est.low == pytest.approx(1.2 / 1.1) and est.high == pytest.approx(1.4 / 0.9)
+    assert est.confidence == pytest.approx(1 - 2 / 252)
+    assert est.p_value == pytest.approx(2 / 252) and est.excludes_one
+    # the estimate is the median of the 25 pairwise ratios
+    assert est.ratio == pytest.approx(math.exp(statistics.median(math.log(b / a) for a in old for b in new)))
+    # one process of each side swapped in rank: no longer complete separation, the interval holds 1
+    assert not ratio_interval([1.0, 1.1, 0.9, 1.05, 1.21], [1.2, 1.3, 1.25, 1.0, 1.4]).excludes_one
+
+
+def test_interval_ranks_match_the_tables_and_the_normal_approximation():
+    assert _tail_rank(5, 5, 0.05)[0] == 3            # Hollander & Wolfe: 96.8% for 5 vs 5
+    assert _tail_rank(5, 5, 0.05)[1] == pytest.approx(0.9683, abs=1e-4)
+    assert _tail_rank(3, 3, 0.01) == (0, 0.0)        # 3 vs 3 cannot reach 99%
+    exact, _ = _tail_rank(20, 20, 0.01)
+    sigma = math.sqrt(20 * 20 * 41 / 12)
+    approx = math.floor(200 + 0.5 - statistics.NormalDist().inv_cdf(0.995) * sigma)
+    assert abs(exact - approx) <= 2
+    assert _tail_rank(30, 30, 0.01)[1] >= 0.99
+
+
+def test_too_few_processes_give_an_unbounded_interval_and_no_verdict():
+    est = ratio_interval([1.0, 1.01, 0.99], [2.0, 2.1, 1.9])
+    assert (est.low, est.high) == (0.0, math.inf)
+    assert compare.judge(est.low, est.high, 1.2) == compare.NO_CHANGE
+
+
+def test_bad_values_are_refused():
+    with pytest.raises(ValueError):
+        ratio_interval([1.0, 0.0], [1.0, 1.0])
+    with pytest.raises(ValueError):
+        ratio_interval([1.0, math.nan], [1.0, 1.0])
+    with pytest.raises(ValueError):
+        ratio_interval([], [1.0])
+    with pytest.raises(ValueError):
+        ratio_interval([1.0], [1.0], alpha=0)
+
+
+@pytest.mark.parametrize("low, high, verdict", [
+    (1.05, 1.25, compare.REGRESSION),       # slower, and 1.2x is within the interval
+    (1.30, 1.60, compare.REGRESSION),
+    (1.02, 1.15, compare.NO_CHANGE),        # slower, but shown to be less than 1.2x
+    (0.80, 1.30, compare.NO_CHANGE),        # no evidence either way
+    (0.70, 0.95, compare.IMPROVEMENT),      # faster, and 1/1.2 is within the interval
+    (0.88, 0.95, compare.NO_CHANGE),        # faster, shown to be less than 1.2x
+])
+def test_the_rule_needs_the_interval_off_one_and_reaching_the_threshold(low, high, verdict):
+    assert compare.judge(low, high, 1.2) == verdict
+
+
+def synthetic_processes(rng, level, processes=6, samples=8, between=0.15, within=0.01):
+    """Per process: a level drawn with ``between`` spread, its samples tight around it."""
+    out = []
+    for _ in range(processes):
+        process_level = level * math.exp(rng.gauss(0, between))
+        out.append([process_level * math.exp(rng.gauss(0, within)) for _ in range(samples)])
+    return out
+
+
+def side(release, processes, session="s1"):
+    summaries = tuple(statistics.median(p) for p in processes)
+    return Measurement("m", "c", release, TIME, ("'jax_jit'", "'M'", "'float32'"),
+                       ("implementation", "size", "dtype"), "seconds", statistics.median(summaries),
+                       summaries, None, 0, session)
+
+
+def test_tight_within_wide_between_processes_no_true_change_no_verdict():
+    """Samples of one process agree to 1% while whole processes differ by 15%: the process is the
+    unit, so an A/A comparison almost never gets a verdict, where pooling the samples would."""
+    rng = random.Random(20261202)
+    rows, judged, pooled_significant = 400, 0, 0
+    for _ in range(rows):
+        a, b = synthetic_processes(rng, 1.0), synthetic_processes(rng, 1.0)
+        c = compare.compare_pair(side("0.4.31", a), side("0.10.2", b))
+        judged += c.verdict in (compare.REGRESSION, compare.IMPROVEMENT)
+        _, p = mann_whitney_u([s for p in a for s in p], [s for p in b for s in p])
+        pooled_significant += p < 0.01
+    assert judged / rows <= 0.02
+    assert pooled_significant / rows > 0.3   # the same data, samples treated as independent
+
+
+def test_a_true_change_beyond_the_threshold_is_found_and_named():
+    rng = random.Random(7)
+    found = 0
+    for _ in range(200):
+        a, b = synthetic_processes(rng, 1.0, between=0.04), synthetic_processes(rng, 1.3, between=0.04)
+        c = compare.compare_pair(side("0.4.31", a), side("0.10.2", b))
+        found += c.verdict == compare.REGRESSION
+        assert c.evidence == compare.SIDE_BY_SIDE and c.processes == (6, 6)
+        assert c.interval[0] <= c.ratio <= c.interval[1]
+    assert found / 200 >= 0.95
+
+
+def test_values_from_different_sessions_or_files_are_never_judged():
+    rng = random.Random(3)
+    a, b = synthetic_processes(rng, 1.0, between=0.01), synthetic_processes(rng, 3.0, between=0.01)
+    apart = compare.compare_pair(side("0.4.31", a, session="s1"), side("0.10.2", b, session="s2"))
+    assert apart.verdict == compare.APART and apart.ratio == pytest.approx(3.0, rel=0.1)
+    files = compare.compare_pair(side("0.4.31", a, session=None), side("0.10.2", b, session=None))
+    assert files.verdict == compare.APART
