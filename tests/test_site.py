@@ -10,10 +10,11 @@ Where the results come from (the test never passes on an empty site):
 
 * ``JAXNP_SITE_RESULTS``: an asv results directory (e.g. CI's ``.asv/results`` after the
   suite ran); it must hold results of two JAX releases or more, or the test fails;
-* otherwise tools/site/sample_results.py runs ``FusedChain.time_run`` and fused_chain's
-  ``Speedup`` figure (size M, short settings) in JAX 0.4.31 and 0.10.2 on the last two
-  commits into ``.asv/site-sample``
-  (a few minutes the first time, mostly building the two environments; then reused).
+* otherwise tools/site/sample_results.py measures ``FusedChain.time_run`` and fused_chain's
+  ``Speedup`` figure (size M, float32) in the oldest and the newest JAX release side by side
+  (the real runner, 3 processes per release) on the last two commits into
+  ``.asv/site-sample`` (a few minutes the first time, mostly building the two environments;
+  then reused).
 
 The browser is ``JAXNP_CHROMIUM`` / ``JAXNP_CHROMEDRIVER`` (default Debian's
 /usr/bin/chromium and /usr/bin/chromedriver, installed with apt-get when missing).
@@ -118,11 +119,8 @@ def releases_in(results_dir: pathlib.Path) -> set[str]:
 
 
 def suite_asv() -> pathlib.Path:
-    asv = pathlib.Path(os.environ.get("JAXNP_ASV", REPO / ".venv" / "asv" / "bin" / "asv"))
-    if not asv.exists():
-        sample = load("sample_results")
-        asv = sample.ensure_asv()
-    return asv
+    """asv of the Python running the tests (the test extra installs it)."""
+    return pathlib.Path(sys.executable).parent / "asv"
 
 
 @pytest.fixture(scope="module")
@@ -132,37 +130,47 @@ def results_dir():
         results = pathlib.Path(os.environ["JAXNP_SITE_RESULTS"]).resolve()
     else:
         out = REPO / ".asv" / "site-sample"
-        asv = suite_asv()
-        subprocess.run([str(asv.parent / "python"), str(SITE_TOOLS / "sample_results.py"), str(out),
-                        "--asv", str(asv)], check=True, cwd=REPO)
+        subprocess.run([sys.executable, str(SITE_TOOLS / "sample_results.py"), str(out)], check=True, cwd=REPO)
         results = out / "results"
     releases = releases_in(results)
     assert len(releases) >= 2, f"{results} holds results of JAX {sorted(releases)} only: need two releases"
     return results
 
 
-def test_asv_records_a_figure_with_its_samples_and_interval(results_dir):
-    """A figure returned by benchmarks.common.figure_with_samples is stored as asv stores a timing."""
+def test_asv_records_one_value_per_process_with_its_interval(results_dir):
+    """A side-by-side session leaves ordinary asv result files whose samples are the per-process
+    summaries (here 3 processes per release), with asv's median and 99% interval over them, and
+    a session file with every process; the report judges from the session."""
     from jaxnp_kernels.report.results import read_results
+    from jaxnp_kernels.report.sessions import read_sessions
 
     speedups = [m for m in read_results(results_dir)
                 if m.benchmark == "bench_speedup.Speedup.track_vs_numpy" and m.value is not None]
     assert speedups, f"no Speedup figure in {results_dir}"
     newest = max(speedups, key=lambda m: m.date)
-    assert newest.samples and len(newest.samples) >= 3, newest
+    assert newest.samples and len(newest.samples) % 3 == 0, newest   # 3 processes per session
     assert sorted(newest.samples)[len(newest.samples) // 2] == pytest.approx(newest.value)  # the median
     assert newest.ci_99 and newest.ci_99[0] <= newest.value <= newest.ci_99[1]
+    sessions = read_sessions(results_dir)
+    assert sessions and all(s.end and s.end["status"] == "complete" for s in sessions)
+    session = sessions[-1]
+    assert len(session.labels) == 2
+    per_side = {}
+    for p in session.processes:
+        per_side.setdefault((p.benchmark, p.params, p.environment), []).append(p)
+    assert per_side and all(len(ps) == 3 and all(p.status == "ok" for p in ps) for ps in per_side.values())
+    # the processes of a block alternate between the two environments
+    block = min(p.block for p in session.processes)
+    order = [p.environment for p in sorted(session.processes, key=lambda p: p.slot) if p.block == block]
+    assert order[0] != order[1] and order[1] == order[2]
 
 
 @pytest.fixture(scope="module")
 def site(results_dir, tmp_path_factory):
     """The site as the publish workflow builds it, release report included."""
     out = tmp_path_factory.mktemp("site") / "html"
-    config = results_dir.parent / "asv.conf.json"
     command = [sys.executable, str(SITE_TOOLS / "build_site.py"), "--asv", str(suite_asv()), "--output", str(out),
                "--results-dir", str(results_dir), "--report"]
-    if config.is_file():  # a sample from sample_results.py: its own two-release config
-        command += ["--config", str(config)]
     subprocess.run(command, check=True, cwd=REPO)
     return out
 

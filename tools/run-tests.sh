@@ -2,21 +2,18 @@
 # Set up and run jaxnp-bench's tests from a fresh clone (needs only Python 3.11+ and git).
 #
 #   tools/run-tests.sh                 everything CI runs (.ci/run calls exactly this):
-#                                        1. pytest on the newest JAX           (.venv/test-jax-newest)
-#                                        2. pytest on the oldest supported JAX (.venv/test-jax-0.4.31)
+#                                        1. pytest on the newest JAX             (.venv/test-jax-newest)
+#                                        2. pytest on the oldest release of the matrix (.venv/test-jax-oldest)
 #                                        3. the asv suite: asv check + one quick pass (tools/run-suite.sh --check-quick)
 #                                        4. the workflow lint (tools/lint-workflows.sh)
 #                                      (steps 1 and 2 include the site and report tests in headless Chromium)
-#   tools/run-tests.sh --jax VERSION   only step 1/2 for one JAX release ("newest" or e.g. 0.4.31);
-#                                      extra arguments after -- go to pytest
+#   tools/run-tests.sh --jax VERSION   only step 1/2 for one JAX release ("newest", "oldest" or a
+#                                      matrix release, e.g. 0.7.2); extra arguments after -- go to pytest
 #
 # Virtual environments live under .venv/ and are reused when their requirements are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-OLDEST_JAX=0.4.31
-# Old jaxlib wheels were built against NumPy 1.x/2.0 and SciPy < 1.15.
-OLDEST_JAX_PINS=("numpy<2.1" "scipy<1.15")
 
 log() { printf '\n==> %s\n' "$*"; }
 
@@ -52,14 +49,16 @@ make_venv() {
 run_pytest() {
   # run_pytest JAX_VERSION [pytest args...]
   local version=$1; shift
-  local venv=".venv/test-jax-$version" python requirements
+  local venv=".venv/test-jax-$version" python requirements pins
   if [[ $version == newest ]]; then
     python=$(find_python 13)
     requirements=(-e ".[test]")
   else
     python=$(find_python 12)
-    requirements=(-e ".[test]" "jax==$version" "jaxlib==$version")
-    [[ $version == "$OLDEST_JAX" ]] && requirements+=("${OLDEST_JAX_PINS[@]}")
+    # the release's pins as asv.conf.json's matrix has them (jax, jaxlib and the NumPy/SciPy it needs)
+    pins=$("$python" jaxnp_releases/matrix.py --pins "$version") || exit 2
+    read -r -a requirements <<<"$pins"
+    requirements=(-e ".[test]" "${requirements[@]}")
   fi
   log "tests on JAX $version ($venv)"
   make_venv "$venv" "$python" "${requirements[@]}"
@@ -81,7 +80,7 @@ fi
 
 start=$SECONDS
 run_pytest newest -q
-run_pytest "$OLDEST_JAX" -q
+run_pytest oldest -q
 log "asv check and one quick pass"
 tools/run-suite.sh --check-quick
 log "the GitHub workflows: schema, actionlint, zizmor (offline)"

@@ -11,7 +11,7 @@ set -euo pipefail
 base=$1 head=$2 factor=$3 release=$4
 cd "$(dirname "$0")/../.."
 tools/run-suite.sh --check-quick >/dev/null   # installs asv into .venv/asv, checks the suite
-name=$(.venv/asv/bin/python tools/asv_machine.py --env-name "$release")
+name=$(.venv/asv/bin/jaxnp-releases env-names --releases "$release")
 asv_status=0
 .venv/asv/bin/asv --config asv.conf.json continuous --factor "$factor" --split --record-samples \
   --machine "${JAXNP_MACHINE:-jaxnp-ci-2core}" -E "$name" "$base" "$head" 2>&1 | tee asv-continuous.txt ||

@@ -5,8 +5,9 @@
 #
 # Run inside a clone whose REMOTE (default origin) may be pushed to (in a workflow: a checkout
 # with persist-credentials: true; the commit is built with git plumbing in this clone, so the
-# checkout's credentials are the ones used).  Result files (<machine>/<commit>-<env>.json) are
-# added only when absent from the branch: a file already there is a measurement of the same
+# checkout's credentials are the ones used).  Result files (<machine>/<commit>-<env>.json) and
+# side-by-side session files (<machine>/sidebyside/<commit>-<session>.jsonl) are added only when
+# absent from the branch: a file already there is a measurement of the same
 # commit in the same environment and is kept as it was (the new copy is reported and dropped).
 # benchmarks.json and machine.json are metadata and take the newest version.  When another run
 # pushed first (two runs may race), the files are merged again onto the new tip and the push
@@ -51,7 +52,7 @@ stage_new_files() {
     esac
     blob=$(git hash-object -w "$file")
     git update-index --add --cacheinfo "100644,$blob,$rel"
-  done < <(cd "$new" && find "$PWD" -type f -name '*.json' -print0 | sort -z)
+  done < <(cd "$new" && find "$PWD" -type f \( -name '*.json' -o -name '*.jsonl' \) -print0 | sort -z)
   echo "added $added result file(s), kept $kept existing"
 }
 
