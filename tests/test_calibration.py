@@ -1,0 +1,65 @@
+"""The calibration tooling: the injected slowdown is real work that leaves every result verified."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+CALIBRATION = REPO / "tools" / "calibration"
+
+
+def test_the_slowdown_patches_only_the_named_kernels_and_keeps_results_verified(tmp_path):
+    config = tmp_path / "jaxnp_slowdown.json"
+    config.write_text(json.dumps({"fused_chain": {"implementation": "jax_jit",
+                                                  "fractions": {"float32": 0.5, "float64": 0.5}}}))
+    code = f"""
+import sys, json
+sys.path.insert(0, {str(CALIBRATION)!r})
+import jaxnp_slowdown, pathlib
+jaxnp_slowdown.CONFIG = pathlib.Path({str(config)!r})
+jaxnp_slowdown.install_on_import()           # as the .pth file does: nothing imported yet
+assert "jaxnp_kernels.registry" not in sys.modules
+import jaxnp_kernels as jk
+from jaxnp_kernels.timing import Case
+from jaxnp_kernels.workloads import dot_reduction, fused_chain
+w = jk.get("fused_chain")
+jaxnp_slowdown.install(jaxnp_slowdown.CONFIG)   # a second install changes nothing
+jit = jk.get("fused_chain").implementation("jax_jit").function
+out = {{"patched": jit is not fused_chain.jax_chain,
+        "wrapped_once": jit.__closure__[1].cell_contents is fused_chain.jax_chain,
+        "eager_untouched": w.implementation("jax_eager").function is fused_chain.jax_chain,
+        "other_untouched": jk.get("dot_reduction").implementation("jax_jit").function.__module__
+                           == dot_reduction.__name__}}
+for dtype in ("float32", "float64"):
+    Case(w, "jax_jit", "S", dtype).prepare()   # verifies against NumPy, raises if not
+out["verified"] = True
+print(json.dumps(out))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "patched": True, "wrapped_once": True, "eager_untouched": True, "other_untouched": True, "verified": True}
+
+
+def test_the_slowed_kernel_computes_its_extra_share_on_the_leading_inputs():
+    import sys as _sys
+
+    _sys.path.insert(0, str(CALIBRATION))
+    try:
+        import jaxnp_slowdown
+    finally:
+        _sys.path.remove(str(CALIBRATION))
+    seen = []
+
+    def kernel(x):
+        seen.append(x.shape[0])
+        return x * 2.0
+
+    slowed = jaxnp_slowdown.slowed(kernel, {"float32": 0.25})
+    x = np.arange(1, 9, dtype=np.float32)
+    out = slowed(x)
+    assert seen == [8, 2]                                   # the whole input, then its first 25%
+    np.testing.assert_allclose(np.asarray(out), x * 2.0)    # the extra result weighs 1e-30
