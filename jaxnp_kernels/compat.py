@@ -13,6 +13,10 @@ Checked on 0.4.31 and 0.10.2 (CPU):
 - ``jax.make_mesh`` is missing on 0.4.31; ``jax.sharding.Mesh`` works everywhere.
 - ``Compiled.memory_analysis()`` returns an object on CPU on both, but may be missing
   or ``None`` on other backends.
+- JAX 0.4.31 on CPU crashes (SIGSEGV) on the first call of an executable with donated
+  buffers that was loaded from the persistent compilation cache (written by an earlier
+  process, read by this one); 0.10.2 does not.  :func:`without_persistent_cache` turns the
+  cache off in a process that is about to compile such an executable.
 """
 
 from __future__ import annotations
@@ -137,6 +141,14 @@ def device_description() -> dict[str, str | int]:
         "jax": jax_version(),
         "jaxlib": jaxlib_version(),
     }
+
+
+def without_persistent_cache() -> None:
+    """Turn JAX's persistent compilation cache off in this process, before its next compile
+    (an executable with donated buffers must not come from it: see the module docstring)."""
+    if hasattr(jax.config, "jax_enable_compilation_cache"):
+        jax.config.update("jax_enable_compilation_cache", False)
+    jax.config.update("jax_compilation_cache_dir", None)
 
 
 def enable_persistent_cache(cache_dir: str) -> None:

@@ -121,6 +121,10 @@ class Case:
             reference = _bound(self.workload.reference, self.inputs.static)(
                 *_copy_arrays(self.inputs.arrays))
         self.reference = reference
+        if self.impl.donate_argnums:
+            from . import compat
+
+            compat.without_persistent_cache()  # JAX 0.4.31 crashes on a cached donating executable
         with self._scope():
             self._call = self._function()
             self._args = self._device_args()
