@@ -296,6 +296,7 @@ class Session:
             out = records.open_for_append(resume_path)
             next_block = previous.last_block + 1
             self.log(f"resuming session {self.id}: {len(done)} of {len(blocks)} combinations already measured")
+            self._store_unstored(previous, out)
         else:
             path = format_.session_path(self.conf.results_dir, self.machine_name, self.commit, self.id)
             out = records.create(path, self.header())
@@ -331,8 +332,6 @@ class Session:
             with records.open_for_append(out.path) as again:
                 again.write({"record": "end", "ended_at": records.now_ms(), "status": "interrupted"})
             raise
-        finally:
-            self._save_results()
         return Outcome(out.path, len(blocks), measured, failed, out_of_budget, time.monotonic() - start)
 
     def _over_budget(self, start, block_seconds) -> bool:
@@ -377,10 +376,37 @@ class Session:
         out.write({"record": "block", "block": block, "benchmark": name, "params": params,
                    "ended_at": records.now_ms()})
         failed_labels = {label for label, _ in failures}
-        for side, values in zip(self.sides, per_side):
-            add_block_result(side.results, benchmark, idx, values, failed=side.label in failed_labels,
-                             number=attributes.get("number"), duration=side.seconds.get(name))
+        self._store_block(out, block, benchmark, idx, per_side, [s.label in failed_labels for s in self.sides],
+                          attributes.get("number"))
         return {"failed": failures, "text": _block_text(self.sides, per_side, benchmark.get("unit", ""))}
+
+    def _store_block(self, out, block, benchmark, idx, per_side, failed, number) -> None:
+        """A complete block's values into the asv result files (written at once), then recorded
+        as stored: a run killed in between stores it when resumed, never twice."""
+        for side, values, side_failed in zip(self.sides, per_side, failed):
+            add_block_result(side.results, benchmark, idx, values, failed=side_failed, number=number,
+                             duration=side.seconds.get(benchmark["name"]))
+        self._save_results()
+        out.write({"record": "stored", "block": block})
+
+    def _store_unstored(self, previous, out) -> None:
+        """Store the complete blocks of a resumed session that a kill kept out of the asv files."""
+        by_block: dict[int, list] = {}
+        for p in previous.processes:
+            if p.block not in previous.stored_blocks:
+                by_block.setdefault(p.block, []).append(p)
+        for block, processes in sorted(by_block.items()):
+            name, params = processes[0].benchmark, list(processes[0].params)
+            benchmark = self.benchmarks.get(name) if name in self.benchmarks else None
+            if benchmark is None:
+                continue
+            grid = [list(c) for c in itertools.product(*benchmark["params"])] if benchmark["params"] else [[]]
+            per_side = [[p.summary for p in processes if p.environment == s.env.name and p.status == format_.OK]
+                        for s in self.sides]
+            failed = [any(p.environment == s.env.name and p.status == format_.FAILED for p in processes)
+                      for s in self.sides]
+            number = next((p.number for p in processes if p.number), None)
+            self._store_block(out, block, benchmark, grid.index(params), per_side, failed, number)
 
     def _save_results(self) -> None:
         """Each environment's asv result file, written whole or not at all (a scratch copy beside

@@ -12,8 +12,9 @@ stored from another time.
 of ``--window`` consecutive releases (default 3) that overlap by one release, so every
 consecutive pair was measured side by side; a window already measured completely at this
 commit (same releases, same benchmarks) is skipped, so a sweep resumes where it stopped.
-Environments of releases outside the matrix go to ``.asv/sweep-env`` and are removed after
-each window.
+A sweep killed in the middle of a window continues that window's session when run again:
+the combinations it finished are not measured again.  Environments go to ``.asv/sweep-env``
+and are removed after each window (unless ``--env-dir`` names a directory to keep them in).
 """
 
 from __future__ import annotations
@@ -134,16 +135,17 @@ def sweep(releases: list[str], selection: Selection, measure: Measure, done: lis
 
 # -- command line ----------------------------------------------------------------------------
 
-def _measure_with(args, env_dir=None) -> Measure:
-    """A Measure running real sessions (see :mod:`.runner`) with the command's settings."""
+def _measure_with(args) -> Measure:
+    """A Measure running real sessions (see :mod:`.runner`) with the command's settings; an
+    unfinished session of the same releases, commit and selection (a killed sweep or
+    bisection) is continued, so nothing it measured is measured again."""
     from .cli import _generated_config, _session, report_outcome
 
     def measure(releases, selection):
-        if env_dir is not None:
-            args.env_dir = str(env_dir)
         session = _session(args, _generated_config(args, releases, False), selection)
         session.prepare()
-        outcome = session.run()
+        resume = session.resumable()
+        outcome = session.run(resume)
         if report_outcome(outcome, selection) != 0:
             raise SearchError(f"a benchmark failed in JAX {', '.join(releases)}: see above")
         if outcome.blocks_measured == 0:
@@ -181,14 +183,18 @@ def cmd_sweep(args) -> int:
     in_range = _in_range(args, versions)
     if len(in_range) < 2:
         raise SearchError(f"fewer than two releases between {args.first} and {args.last}: {in_range}")
-    env_dir = pathlib.Path(args.config).resolve().parent / ".asv" / "sweep-env"
-    results_dir = args.results_dir or matrix.read_config(args.config).get("results_dir", ".asv/results")
+    cleanup = lambda: None  # noqa: E731 - environments of a given --env-dir are the user's to keep
+    if args.env_dir is None:  # by default each window's environments go, the disk stays free
+        env_dir = pathlib.Path(args.config).resolve().parent / ".asv" / "sweep-env"
+        args.env_dir = str(env_dir)
+        cleanup = lambda: shutil.rmtree(env_dir, ignore_errors=True)  # noqa: E731
+    config_dir = pathlib.Path(args.config).resolve().parent
+    results_dir = args.results_dir or config_dir / matrix.read_config(args.config).get("results_dir", ".asv/results")
     from .machine import ensure_registered
 
     ensure_registered(args.machine)
     done = measured_windows(results_dir, args.machine, _commit_hash(args), selection)
-    ran = sweep(in_range, selection, _measure_with(args, env_dir), done, args.window,
-                cleanup=lambda: shutil.rmtree(env_dir, ignore_errors=True),
+    ran = sweep(in_range, selection, _measure_with(args), done, args.window, cleanup=cleanup,
                 log=lambda text: print(text, file=sys.stderr, flush=True))
     print(f"swept JAX {in_range[0]} to {in_range[-1]} in {len(ran)} new session(s): "
           + ("; ".join(", ".join(w) for w in ran) or "everything was already measured"))

@@ -81,6 +81,16 @@ class FigureTable:
     unit: str
     values: dict[str, dict[str, float]]                     # case -> release -> value
 
+    def note(self) -> str:
+        """Why a fraction of a machine limit exceeds 100%, where one does (it never should quietly)."""
+        over = sorted(case for case, values in self.values.items() if self.unit == "fraction"
+                      and any(v > 1 for v in values.values()))
+        if not over:
+            return ""
+        return (f"Above 100% ({', '.join(over)}): the kernel moved or computed more per second than the limit "
+                "allows, so its cost model undercounts its work or part of its data stayed in cache; read it "
+                "as 'not bound by this limit', not as a fraction.")
+
 
 #: The per-release figures the report shows: (benchmark name suffix, title, unit).
 FIGURES = (
@@ -202,7 +212,11 @@ def build_report(measurements: list[Measurement], machine: str, commit: str | No
     if not at_commit:
         known = sorted({m.commit[:8] for m in on_machine})
         raise ReportError(f"no results for commit {commit!r} on {machine}; commits: {', '.join(known)}")
-    commit = at_commit[0].commit
+    matching = sorted({m.commit for m in at_commit})
+    if len(matching) > 1:
+        raise ReportError(f"commit {commit!r} matches {len(matching)} measured commits on {machine}: "
+                          f"{', '.join(c[:12] for c in matching)}; give more of the hash")
+    commit = matching[0]
     available = sorted({m.release for m in at_commit}, key=release_key)
     if releases:
         missing = [r for r in releases if r not in available]
@@ -219,7 +233,9 @@ def build_report(measurements: list[Measurement], machine: str, commit: str | No
     speedups: dict = {}
     for m in files:
         if m.benchmark.endswith("Speedup.track_vs_numpy") and m.value is not None:
-            workload, impl = m.param("case").split("/")
+            workload, slash, impl = (m.param("case") or "").partition("/")
+            if not slash:
+                raise ReportError(f"{m.label}: its case {m.param('case')!r} is not 'workload/implementation'")
             speedups.setdefault((workload, impl, m.param("dtype")), {})[m.release] = m.value
     by_release = {r: [m for m in files if m.release == r] for r in available}
     times = _time_run_seconds(files)

@@ -6,14 +6,18 @@
     jaxnp-report bisect ... / sweep ...   the same as jaxnp-releases bisect / sweep
 
 Exit codes: 0 no regression, 1 a regression was found, 2 bad input (not an asv results
-directory, unreadable files, an unknown machine, commit or release).
+directory, a damaged or malformed file, an unknown or ambiguous machine, commit or release, a
+bad argument, an output path that cannot be written) with a one-line message naming it, or an
+unexpected error ("internal error"; ``--debug`` shows its traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import pathlib
 import sys
+import traceback
 
 from . import compare
 from .build import ReportError, build_report, machines
@@ -35,6 +39,16 @@ def _render(report, fmt: str, brief: bool = False) -> str:
     return render(report)
 
 
+def _positive_finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
 def report_main(argv) -> int:
     parser = argparse.ArgumentParser(prog="jaxnp-report", description=__doc__.splitlines()[0])
     parser.add_argument("results_dir", nargs="?", default=".asv/results")
@@ -44,13 +58,16 @@ def report_main(argv) -> int:
     parser.add_argument("--machine", help="one machine (default: a report per machine)")
     parser.add_argument("--commit", help="commit hash or prefix (default: the newest measured)")
     parser.add_argument("--release", action="append", help="only these JAX releases (repeatable)")
-    parser.add_argument("--threshold", type=float, default=compare.DEFAULT_THRESHOLD)
-    parser.add_argument("--alpha", type=float, default=compare.DEFAULT_ALPHA)
+    parser.add_argument("--threshold", type=_positive_finite, default=compare.DEFAULT_THRESHOLD)
+    parser.add_argument("--alpha", type=_positive_finite, default=compare.DEFAULT_ALPHA)
     parser.add_argument("--brief", action="store_true",
                         help="text only: the release verdicts and the JAX/NumPy speedups, no figures or scorecard")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     args = parser.parse_args(argv)
     if args.threshold <= 1:
         parser.error("--threshold must be above 1 (e.g. 1.2 for 20%)")
+    if not 0 < args.alpha < 1:
+        parser.error("--alpha must lie between 0 and 1 (e.g. 0.005)")
     try:
         sessions = read_sessions(args.results_dir)
         measurements = read_results(args.results_dir) + [m for s in sessions for m in s.measurements()]
@@ -66,7 +83,11 @@ def report_main(argv) -> int:
             path = pathlib.Path(args.output)
             if len(reports) > 1:
                 path = path.with_name(f"{path.stem}-{report.machine}{path.suffix}")
-            path.write_text(text, encoding="utf-8")
+            try:
+                path.write_text(text, encoding="utf-8")
+            except OSError as error:
+                print(f"jaxnp-report: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+                return 2
             print(f"wrote {path}", file=sys.stderr)
         else:
             sys.stdout.write(text)
@@ -74,12 +95,26 @@ def report_main(argv) -> int:
 
 
 def main(argv=None) -> int:
+    """Exit 0 no regression, 1 regression, 2 bad input or any unexpected error ("internal
+    error"; ``--debug`` shows the traceback): a crash must never read as 0 or 1."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("bisect", "sweep"):  # they measure: jaxnp_releases owns them
         from jaxnp_releases.cli import main as releases_main
 
         return releases_main(argv)
-    return report_main(argv)
+    try:
+        return report_main(argv)
+    except SystemExit as done:   # argparse: --help (0) or a usage error (2)
+        return done.code if isinstance(done.code, int) else 2
+    except KeyboardInterrupt:
+        print("jaxnp-report: interrupted", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - never a traceback with exit 1
+        if "--debug" in argv:
+            traceback.print_exc()
+        print(f"jaxnp-report: internal error: {type(error).__name__}: {error} (--debug shows the traceback)",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

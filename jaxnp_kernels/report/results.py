@@ -59,27 +59,80 @@ def _load_json(path: pathlib.Path):
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise BadResults(f"cannot read {path}: {error}") from error
 
 
-def _flat(value, n):
-    """A per-parameter-combination list of length n from asv's scalar-or-list storage."""
-    if isinstance(value, list) and len(value) == n:
-        return value
-    if n == 1:
-        return [value]
-    return [None] * n
+# -- the schema: every check of what a results directory holds, in one place -------------------
+#
+# asv 0.6 writes these files; a file damaged by a kill, a bad merge or a hand edit must end in
+# one line naming the file and what is wrong (exit code 2), never in a traceback, a confident
+# wrong answer or rows silently dropped.
+
+def _fail(path, what: str):
+    raise BadResults(f"{path}: {what}")
 
 
-def _number(x):
-    if x is None:
+def _check(condition: bool, path, what: str) -> None:
+    if not condition:
+        _fail(path, what)
+
+
+def number(value, path, where: str, allow_nan: bool = True, allow_negative: bool = False) -> float | None:
+    """A stored value as a float: ``None`` stays ``None`` (asv: failed), NaN becomes ``None``
+    (asv: skipped) where ``allow_nan``; anything else must be a finite number, >= 0 unless
+    ``allow_negative`` (asv's interval bounds: its 99% interval of a spread-out timing can
+    reach below zero)."""
+    if value is None:
         return None
+    _check(isinstance(value, (int, float)) and not isinstance(value, bool), path,
+           f"{where} is {type(value).__name__} {str(value)[:40]!r}, not a number")
     try:
-        x = float(x)
-    except (TypeError, ValueError):
+        x = float(value)
+    except OverflowError:
+        _fail(path, f"{where} is an integer too large for a float ({len(str(value))} digits)")
+    if math.isnan(x):
+        _check(allow_nan, path, f"{where} is NaN")
         return None
-    return None if math.isnan(x) else x
+    _check(math.isfinite(x), path, f"{where} is infinite")
+    _check(x >= 0 or allow_negative, path, f"{where} is negative ({x:g}): times, bytes, rates and ratios are not")
+    return x
+
+
+def _per_combination(value, n: int, path, where: str) -> list:
+    """asv's scalar-or-list storage as a list of ``n`` (one per parameter combination)."""
+    if value is None:
+        return [None] * n
+    if not isinstance(value, list):
+        _check(n == 1, path, f"{where} is a single {type(value).__name__} for {n} parameter combinations")
+        return [value]
+    _check(len(value) == n, path, f"{where} holds {len(value)} values for {n} parameter combinations")
+    return value
+
+
+def _param_grid(params, path, where: str) -> list[list[str]]:
+    _check(isinstance(params, list) and all(isinstance(p, list) and all(isinstance(v, str) for v in p)
+                                            for p in params),
+           path, f"{where} is not a list of lists of parameter values")
+    return params
+
+
+def read_index(path: pathlib.Path) -> dict:
+    """``benchmarks.json``: name -> {"params", "param_names", "unit", ...}, every entry checked."""
+    index = _load_json(path)
+    _check(isinstance(index, dict), path, "is not an asv benchmark index (a JSON object)")
+    out = {}
+    for name, meta in index.items():
+        if name == "version":      # asv's file-format version
+            continue
+        _check(isinstance(meta, dict), path, f"benchmark {name!r} is {type(meta).__name__}, not an object")
+        params = _param_grid(meta.get("params", []), path, f"benchmark {name!r}: params")
+        names = meta.get("param_names", [])
+        _check(isinstance(names, list) and all(isinstance(n, str) for n in names) and len(names) == len(params),
+               path, f"benchmark {name!r}: param_names does not name its {len(params)} parameters")
+        _check(isinstance(meta.get("unit", "seconds"), str), path, f"benchmark {name!r}: unit is not a string")
+        out[name] = meta
+    return out
 
 
 def read_results(results_dir) -> list[Measurement]:
@@ -91,12 +144,13 @@ def read_results(results_dir) -> list[Measurement]:
     if not index_path.is_file():
         raise BadResults(f"{root} has no benchmarks.json: not an asv results directory "
                          "(asv writes it on the first run)")
-    index = _load_json(index_path)
-    if not isinstance(index, dict):
-        raise BadResults(f"{index_path} is not an asv benchmark index")
+    index = read_index(index_path)
     measurements = []
     machines = [d for d in sorted(root.iterdir()) if d.is_dir() and (d / "machine.json").is_file()]
     for machine_dir in machines:
+        machine = _load_json(machine_dir / "machine.json")
+        _check(isinstance(machine, dict) and machine.get("machine") == machine_dir.name,
+               machine_dir / "machine.json", f"does not describe machine {machine_dir.name!r}")
         for path in sorted(machine_dir.glob("*.json")):
             if path.name == "machine.json":
                 continue
@@ -107,36 +161,52 @@ def read_results(results_dir) -> list[Measurement]:
 
 
 def _read_file(path: pathlib.Path, machine: str, index: dict) -> list[Measurement]:
+    from jaxnp_releases.matrix import PLAIN_RELEASE
+
     data = _load_json(path)
-    try:
-        columns = data["result_columns"]
-        results = data["results"]
-        commit = data["commit_hash"]
-        env_params = data.get("params", {})
-    except (KeyError, TypeError) as error:
-        raise BadResults(f"{path} is not an asv result file (missing {error})") from error
-    release = env_params.get("jax") or "unknown"
+    _check(isinstance(data, dict), path, "is not an asv result file (a JSON object)")
+    for key, kind in (("result_columns", list), ("results", dict), ("commit_hash", str), ("params", dict)):
+        _check(key in data, path, f"is not an asv result file (no {key})")
+        _check(isinstance(data[key], kind), path, f"{key} is {type(data[key]).__name__}, not {kind.__name__}")
+    columns, commit = data["result_columns"], data["commit_hash"]
+    _check(all(isinstance(c, str) for c in columns), path, "result_columns holds a non-string")
+    _check(len(commit) >= 7 and all(c in "0123456789abcdef" for c in commit), path,
+           f"commit_hash {commit[:50]!r} is not a commit hash")
+    _check(data["params"].get("machine") in (None, machine), path,
+           f"measured on machine {data['params'].get('machine')!r} but filed under {machine!r}")
+    release = data["params"].get("jax")
+    _check(isinstance(release, str) and PLAIN_RELEASE.fullmatch(release) is not None, path,
+           f"params.jax is {release!r}: a result must name the JAX release it measured (e.g. '0.10.2')")
+    file_date = number(data.get("date"), path, "date", allow_nan=False)
     out = []
-    for name, row in results.items():
-        meta = index.get(name)
-        if meta is None:
-            continue  # a benchmark that no longer exists in the suite
+    for name, row in data["results"].items():
+        where = f"benchmark {name!r}"
+        _check(name in index, path, f"{where} is not in benchmarks.json (an index older than the results?)")
+        _check(isinstance(row, list) and len(row) <= len(columns), path,
+               f"{where}: its row is not a list of at most {len(columns)} columns")
+        meta = index[name]
         record = dict(zip(columns, row))
-        params = record.get("params") or meta.get("params") or []
+        params = _param_grid(record.get("params") or meta.get("params") or [], path, f"{where}: params")
         combos = list(itertools.product(*params)) if params else [()]
         n = len(combos)
-        values = _flat(record.get("result"), n)
-        samples = _flat(record.get("samples"), n) if record.get("samples") is not None else [None] * n
-        ci_a = _flat(record.get("stats_ci_99_a"), n) if record.get("stats_ci_99_a") is not None else [None] * n
-        ci_b = _flat(record.get("stats_ci_99_b"), n) if record.get("stats_ci_99_b") is not None else [None] * n
-        for combo, value, sample, a, b in zip(combos, values, samples, ci_a, ci_b):
-            a, b = _number(a), _number(b)
+        values = _per_combination(record.get("result"), n, path, f"{where}: result")
+        samples = _per_combination(record.get("samples"), n, path, f"{where}: samples")
+        ci_a = _per_combination(record.get("stats_ci_99_a"), n, path, f"{where}: stats_ci_99_a")
+        ci_b = _per_combination(record.get("stats_ci_99_b"), n, path, f"{where}: stats_ci_99_b")
+        started = number(record.get("started_at"), path, f"{where}: started_at", allow_nan=False)
+        for i, (combo, value, sample, a, b) in enumerate(zip(combos, values, samples, ci_a, ci_b)):
+            at = f"{where}[{i}]"
+            if sample is not None:
+                _check(isinstance(sample, list), path, f"{at}: samples is {type(sample).__name__}, not a list")
+                sample = tuple(number(s, path, f"{at}: a sample", allow_nan=False) for s in sample)
+            a = number(a, path, f"{at}: stats_ci_99_a", allow_negative=True)
+            b = number(b, path, f"{at}: stats_ci_99_b", allow_negative=True)
             out.append(Measurement(
                 machine=machine, commit=commit, release=release, benchmark=name,
                 params=tuple(combo), param_names=tuple(meta.get("param_names", [])),
-                unit=meta.get("unit", "seconds"), value=_number(value),
+                unit=meta.get("unit", "seconds"), value=number(value, path, f"{at}: result"),
                 samples=tuple(s for s in sample if s is not None) if sample else None,
                 ci_99=(a, b) if a is not None and b is not None else None,
-                date=int(record.get("started_at") or data.get("date") or 0),
+                date=int(started if started is not None else file_date or 0),
             ))
     return out

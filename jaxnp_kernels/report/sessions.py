@@ -20,6 +20,8 @@ asv result files).  Every line is one record:
   samples, summary, start time and duration;
 - ``{"record": "block", ...}``: the block's processes are all written (a block without
   it was interrupted, and is never used);
+- ``{"record": "stored", "block": N}``: the block's values are in the asv result files too
+  (a resumed session stores the complete blocks that lack it first);
 - ``{"record": "end", ...}``: the session ended (status complete, budget or interrupted).
 
 Lines are appended and flushed one by one, so a killed run leaves a valid prefix: a last
@@ -34,7 +36,7 @@ import pathlib
 
 from jaxnp_releases.matrix import release_key
 
-from .results import BadResults, Measurement
+from .results import BadResults, Measurement, _check, _fail, number
 
 FORMAT = 1
 DIRECTORY = "sidebyside"
@@ -57,6 +59,7 @@ class ProcessRecord:
     started_at: int            # ms since the epoch
     seconds: float
     message: str = ""
+    number: int | None = None  # calls per sample (timings)
 
 
 @dataclasses.dataclass
@@ -72,6 +75,7 @@ class Session:
     processes: list[ProcessRecord]       # complete blocks only
     interrupted_blocks: int = 0
     last_block: int = -1                 # the highest block number written, complete or not
+    stored_blocks: set = dataclasses.field(default_factory=set)   # also in the asv result files
     end: dict | None = None
 
     def label(self, environment: str) -> str:
@@ -142,44 +146,67 @@ def read_session(path) -> Session:
     if not records or records[0][1]["record"] != "session":
         raise BadResults(f"{path}: does not start with a session record")
     header = records[0][1]
-    try:
-        if header.get("format") != FORMAT:
-            raise BadResults(f"{path}: session format {header.get('format')!r}, this report reads {FORMAT}")
-        session = Session(path=path, id=str(header["session"]), machine=str(header["machine"]),
-                          commit=str(header["commit"]), started_at=int(header["started_at"]),
-                          environments={str(k): dict(v) for k, v in header["environments"].items()},
-                          benchmarks={str(k): dict(v) for k, v in header["benchmarks"].items()},
-                          settings=dict(header.get("settings", {})), processes=[])
-        for env in session.environments.values():
-            str(env["label"])
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise BadResults(f"{path}: malformed session record ({error!r})") from error
+    _check(header.get("format") == FORMAT, path, f"session format {header.get('format')!r}, this report reads {FORMAT}")
+    for key, kind in (("session", str), ("machine", str), ("commit", str), ("started_at", int),
+                      ("environments", dict), ("benchmarks", dict)):
+        _check(isinstance(header.get(key), kind) and not isinstance(header.get(key), bool), path,
+               f"the session record's {key} is {type(header.get(key)).__name__}, not {kind.__name__}")
+    for name, env in header["environments"].items():
+        _check(isinstance(env, dict) and isinstance(env.get("label"), str) and env["label"], path,
+               f"environment {name!r} has no label")
+    for name, meta in header["benchmarks"].items():
+        _check(isinstance(meta, dict) and isinstance(meta.get("unit", "seconds"), str), path,
+               f"benchmark {name!r} is not described with a unit")
+    session = Session(path=path, id=header["session"], machine=header["machine"], commit=header["commit"],
+                      started_at=header["started_at"], environments=header["environments"],
+                      benchmarks=header["benchmarks"], settings=dict(header.get("settings") or {}), processes=[])
     pending: dict[int, list[ProcessRecord]] = {}
-    for number, record in records[1:]:
+    for line, record in records[1:]:
+        where = f"{path}:{line}"
         kind = record["record"]
-        try:
-            if "block" in record:
-                session.last_block = max(session.last_block, int(record["block"]))
-            if kind == "process":
-                if record["environment"] not in session.environments:
-                    raise BadResults(f"{path}:{number}: unknown environment {record['environment']!r}")
-                summary = record.get("summary")
-                pending.setdefault(int(record["block"]), []).append(ProcessRecord(
-                    block=int(record["block"]), benchmark=str(record["benchmark"]),
-                    params=tuple(str(p) for p in record["params"]), environment=str(record["environment"]),
-                    slot=int(record["slot"]), status=str(record["status"]),
-                    summary=None if summary is None else float(summary),
-                    samples=tuple(float(s) for s in record.get("samples") or ()),
-                    started_at=int(record["started_at"]), seconds=float(record["seconds"]),
-                    message=str(record.get("message", ""))))
-            elif kind == "block":
-                session.processes.extend(pending.pop(int(record["block"]), []))
-            elif kind == "end":
-                session.end = record
-        except (KeyError, TypeError, ValueError) as error:
-            raise BadResults(f"{path}:{number}: malformed {kind} record ({error!r})") from error
+        if "block" in record:
+            _check(isinstance(record["block"], int) and not isinstance(record["block"], bool), where,
+                   f"block is {record['block']!r}, not a number")
+            session.last_block = max(session.last_block, record["block"])
+        if kind == "process":
+            pending.setdefault(record["block"], []).append(_process(record, session, where))
+        elif kind == "block":
+            session.processes.extend(pending.pop(record["block"], []))
+        elif kind == "stored":
+            session.stored_blocks.add(record.get("block"))
+        elif kind == "end":
+            session.end = record
+        else:
+            _fail(where, f"unknown record {kind!r}")
     session.interrupted_blocks = len(pending)
     return session
+
+
+def _process(record: dict, session: Session, where: str) -> ProcessRecord:
+    """One process record, checked: a value per process that is a positive number, or none."""
+    _check(record.get("environment") in session.environments, where,
+           f"unknown environment {record.get('environment')!r}")
+    _check(record.get("status") in (OK, SKIPPED, FAILED), where, f"status {record.get('status')!r} is not "
+           f"{OK}, {SKIPPED} or {FAILED}")
+    _check(isinstance(record.get("benchmark"), str), where, "benchmark is not a name")
+    params = record.get("params")
+    _check(isinstance(params, list) and all(isinstance(p, str) for p in params), where,
+           "params is not a list of parameter values")
+    summary = number(record.get("summary"), where, "summary", allow_nan=False)
+    _check((summary is not None and summary > 0) == (record["status"] == OK), where,
+           f"a process with status {record['status']} has summary {summary!r}")
+    samples = record.get("samples") or []
+    _check(isinstance(samples, list), where, "samples is not a list")
+    for key in ("slot", "started_at"):
+        _check(isinstance(record.get(key), int) and not isinstance(record.get(key), bool), where,
+               f"{key} is not a whole number")
+    return ProcessRecord(
+        block=record["block"], benchmark=record["benchmark"], params=tuple(params),
+        environment=record["environment"], slot=record["slot"], status=record["status"], summary=summary,
+        samples=tuple(number(v, where, "a sample", allow_nan=False) for v in samples),
+        started_at=record["started_at"], seconds=number(record.get("seconds", 0), where, "seconds") or 0.0,
+        message=str(record.get("message", "")),
+        number=record.get("number") if isinstance(record.get("number"), int) else None)
 
 
 def read_sessions(results_dir) -> list[Session]:

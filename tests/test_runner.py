@@ -1,0 +1,76 @@
+"""The side-by-side runner for real: a sweep killed with SIGKILL mid-session resumes without
+losing or re-measuring anything it finished.
+
+Uses the asv environments of the oldest and the newest matrix release in ``.asv/site-sample/env``
+(shared with tests/test_site.py, created on first use), a small selection (the 6 combinations of
+FusedChain at size M) and 3 processes per release, so it takes about a minute.
+"""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from jaxnp_kernels.report.results import read_results
+from jaxnp_kernels.report.sessions import read_session
+from jaxnp_releases import matrix
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+ENV_DIR = REPO / ".asv" / "site-sample" / "env"
+SELECTION = r"FusedChain\.time_run\('[^']+', 'M', '[^']+'\)$"
+
+
+def sweep_command(results):
+    oldest, newest = matrix.releases()[0], matrix.releases()[-1]
+    return [sys.executable, "-m", "jaxnp_releases", "sweep", "--releases", oldest, newest, "--from", oldest,
+            "--to", newest, "--bench", SELECTION, "--processes", "3", "--env-dir", str(ENV_DIR),
+            "--results-dir", str(results), "--machine", "jaxnp-ci-2core"]
+
+
+def complete_blocks(path):
+    return sum(1 for line in path.read_text().splitlines() if line.strip() and json.loads(line)["record"] == "block") \
+        if path.exists() else 0
+
+
+def test_a_sweep_killed_mid_session_resumes_without_losing_or_redoing_anything(tmp_path):
+    pytest.importorskip("asv")
+    results = tmp_path / "results"
+    run = subprocess.Popen(sweep_command(results), cwd=REPO, start_new_session=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sessions = results / "jaxnp-ci-2core" / "sidebyside"
+    deadline = time.monotonic() + 1200
+    path = None
+    while time.monotonic() < deadline and run.poll() is None:
+        found = sorted(sessions.glob("*.jsonl")) if sessions.exists() else []
+        if found and complete_blocks(found[0]) >= 2:
+            path = found[0]
+            break
+        time.sleep(0.2)
+    assert path is not None, run.communicate()[0][-3000:]
+    os.killpg(run.pid, signal.SIGKILL)                 # the runner and every measuring process
+    run.wait()
+    before = read_session(path)
+    finished = {(p.benchmark, p.params, p.environment, p.slot, p.started_at) for p in before.processes}
+    assert before.end is None and len({p.block for p in before.processes}) >= 2
+
+    again = subprocess.run(sweep_command(results), cwd=REPO, capture_output=True, text=True, timeout=1200)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "resuming session" in again.stdout + again.stderr
+    after = read_session(path)                          # the same file, continued
+    assert sorted(sessions.glob("*.jsonl")) == [path]
+    assert after.end["status"] == "complete"
+    kept = {(p.benchmark, p.params, p.environment, p.slot, p.started_at) for p in after.processes}
+    assert finished <= kept                             # nothing measured before the kill was lost
+    per_combination = {}
+    for p in after.processes:
+        per_combination.setdefault((p.benchmark, p.params), set()).add(p.block)
+    assert len(per_combination) == 6 and all(len(blocks) == 1 for blocks in per_combination.values())  # none redone
+    # the asv result files were written whole (atomically) and hold every combination
+    measured = [m for m in read_results(results) if m.benchmark.endswith("FusedChain.time_run") and m.value]
+    assert {(m.release, m.params) for m in measured} == {(label, params) for (_, params) in per_combination
+                                                         for label in after.labels}
