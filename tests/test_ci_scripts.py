@@ -2,8 +2,10 @@
 
 import importlib.util
 import json
+import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
@@ -17,11 +19,21 @@ def load(name):
     return module
 
 
-def write_result(root, machine, commit, release):
+BENCH = "bench_elementwise.FusedChain.time_run"
+
+
+def write_result(root, machine, commit, release, benchmark=BENCH, unit="seconds"):
+    """A valid asv result directory with one result file (commit: hex, e.g. "aaaa")."""
     d = root / machine
     d.mkdir(parents=True, exist_ok=True)
-    (d / "machine.json").write_text("{}")
-    (d / f"{commit}-jax{release}.json").write_text(json.dumps({"params": {"jax": release}, "results": {}}))
+    (d / "machine.json").write_text(json.dumps({"machine": machine, "version": 1}))
+    index = json.loads((root / "benchmarks.json").read_text()) if (root / "benchmarks.json").exists() else {}
+    index[benchmark] = {"params": [["'numpy'"]], "param_names": ["implementation"], "unit": unit, "version": "1"}
+    (root / "benchmarks.json").write_text(json.dumps(index))
+    data = {"commit_hash": commit * (40 // len(commit)), "params": {"machine": machine, "jax": release},
+            "result_columns": ["result", "params", "version", "started_at", "samples"],
+            "results": {benchmark: [[0.001], [["'numpy'"]], "1", 1000, [[0.001, 0.0011]]]}, "date": 1000}
+    (d / f"{commit}-jax{release}.json").write_text(json.dumps(data))
 
 
 def test_detect_new_jax_release(tmp_path):
@@ -103,9 +115,12 @@ def origin(tmp_path):
     return bare, work
 
 
+PUSH_ENV = {**os.environ, "PYTHON": sys.executable}
+
+
 def push(work, new_dir):
     return subprocess.run([str(ROOT / "tools" / "ci" / "push_results.sh"), str(new_dir), "asv-results"],
-                          cwd=work, capture_output=True, text=True)
+                          cwd=work, capture_output=True, text=True, env=PUSH_ENV)
 
 
 def test_push_results_appends_and_never_overwrites(origin, tmp_path):
@@ -115,28 +130,79 @@ def test_push_results_appends_and_never_overwrites(origin, tmp_path):
     assert push(work, first).returncode == 0
     second = tmp_path / "second"
     write_result(second, "m", "bbbb", "0.4.31")
-    (second / "m" / "aaaa-jax0.4.31.json").write_text('{"params": {"jax": "changed"}}')  # a rerun
+    rerun = json.loads((first / "m" / "aaaa-jax0.4.31.json").read_text())
+    rerun["results"][BENCH][0] = [0.002]                                           # a rerun
+    (second / "m" / "aaaa-jax0.4.31.json").write_text(json.dumps(rerun))
     out = push(work, second)
     assert out.returncode == 0, out.stderr
     assert "kept existing m/aaaa-jax0.4.31.json" in out.stdout
     files = git("ls-tree", "-r", "--name-only", "asv-results", cwd=bare).split()
     assert {"m/aaaa-jax0.4.31.json", "m/bbbb-jax0.4.31.json"} <= set(files)
     kept = git("show", "asv-results:m/aaaa-jax0.4.31.json", cwd=bare)
-    assert json.loads(kept)["params"]["jax"] == "0.4.31"
+    assert json.loads(kept)["results"][BENCH][0] == [0.001]
 
 
-def test_two_racing_pushes_both_land(origin, tmp_path):
+def test_eight_racing_pushers_all_land_three_rounds_running(origin, tmp_path):
+    """8 pushers at once against one origin, each from its own clone (as 8 CI jobs would):
+    jittered back-off spreads their retries, so every one of them stores its file."""
+    bare, _ = origin
+    expected = set()
+    for round_ in range(3):
+        procs = []
+        for k in range(8):
+            commit = f"{round_}{k}" * 2
+            d = tmp_path / f"new-{commit}"
+            write_result(d, "m", commit, "0.10.2", benchmark=f"bench_x.B{round_}{k}.time_run")
+            clone = tmp_path / f"clone-{commit}"
+            git("clone", "-q", str(bare), str(clone), cwd=tmp_path)
+            procs.append(subprocess.Popen([str(ROOT / "tools" / "ci" / "push_results.sh"), str(d), "asv-results"],
+                                          cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                          env=PUSH_ENV))
+            expected.add(f"m/{commit}-jax0.10.2.json")
+        outcomes = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+        assert [code for code, _ in outcomes] == [0] * 8, outcomes
+        files = set(git("ls-tree", "-r", "--name-only", "asv-results", cwd=bare).split())
+        assert expected <= files, sorted(expected - files)
+    index = json.loads(git("show", "asv-results:benchmarks.json", cwd=bare))
+    assert {f"bench_x.B{r}{k}.time_run" for r in range(3) for k in range(8)} <= set(index)
+
+
+def test_a_damaged_file_is_refused_with_a_message_and_a_later_good_copy_is_stored(origin, tmp_path):
     bare, work = origin
-    dirs = []
-    for commit in ("cccc", "dddd"):
-        d = tmp_path / commit
-        write_result(d, "m", commit, "0.10.2")
-        dirs.append(d)
-    procs = [subprocess.Popen([str(ROOT / "tools" / "ci" / "push_results.sh"), str(d), "asv-results"],
-                              cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for d in dirs]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    files = git("ls-tree", "-r", "--name-only", "asv-results", cwd=bare).split()
-    assert {"m/cccc-jax0.10.2.json", "m/dddd-jax0.10.2.json"} <= set(files)
+    good = tmp_path / "good"
+    write_result(good, "m", "abab", "0.10.2")
+    damaged = tmp_path / "damaged"
+    write_result(damaged, "m", "abab", "0.10.2")
+    write_result(damaged, "m", "cdcd", "0.10.2")
+    path = damaged / "m" / "abab-jax0.10.2.json"
+    path.write_text(path.read_text()[:-40])                       # cut short by a kill
+    out = push(work, damaged)
+    assert out.returncode == 2
+    assert "refused" in out.stderr and "abab-jax0.10.2.json" in out.stderr and "cannot read" in out.stderr
+    files = set(git("ls-tree", "-r", "--name-only", "asv-results", cwd=bare).split())
+    assert "m/cdcd-jax0.10.2.json" in files and "m/abab-jax0.10.2.json" not in files   # the valid one went in
+    again = push(work, good)
+    assert again.returncode == 0, again.stderr
+    stored = json.loads(git("show", "asv-results:m/abab-jax0.10.2.json", cwd=bare))
+    assert stored["results"][BENCH][0] == [0.001]
+
+
+def test_benchmarks_json_keeps_every_benchmark_and_the_newest_definition(origin, tmp_path):
+    bare, work = origin
+    first = tmp_path / "first"
+    write_result(first, "m", "1111", "0.4.31", benchmark="bench_x.Old.time_run")
+    assert push(work, first).returncode == 0
+    second = tmp_path / "second"
+    write_result(second, "m", "2222", "0.4.31", benchmark="bench_x.New.time_run")
+    index = json.loads((second / "benchmarks.json").read_text())
+    index["bench_x.New.time_run"]["unit"] = "seconds"
+    index["bench_x.Old.time_run"] = {"params": [["'numpy'"]], "param_names": ["implementation"], "unit": "bytes",
+                                     "version": "2"}                  # redefined by the newer run
+    (second / "benchmarks.json").write_text(json.dumps(index))
+    assert push(work, second).returncode == 0
+    merged = json.loads(git("show", "asv-results:benchmarks.json", cwd=bare))
+    assert set(merged) >= {"bench_x.Old.time_run", "bench_x.New.time_run"}
+    assert merged["bench_x.Old.time_run"]["version"] == "2"
 
 
 def test_history_only_grows_and_the_work_tree_is_untouched(origin, tmp_path):
