@@ -177,3 +177,13 @@ def test_compile_figures_keep_every_profile_and_a_failed_case_fails_its_benchmar
     profiles[limited] = common.measure_safely(bench_compile.profile_case, limited)
     with pytest.raises(NotImplementedError, match="does not run at size M"):
         bench.setup(profiles, limited)
+
+
+def test_the_roofline_is_read_only_where_the_data_leaves_the_caches(monkeypatch):
+    roofline = importlib.import_module("benchmarks.bench_roofline")
+    assert roofline.ROOFLINE_SIZE == "L"
+    monkeypatch.setattr(roofline, "SIZES", ("M",))
+    with pytest.raises(NotImplementedError, match="read at size L only"):
+        roofline.MemoryRoofline().setup_cache()
+    small = [w.name for w in jk.all_workloads() if not w.large_arrays]
+    assert small and not any(case.split("/")[0] in small for case in roofline.MEMORY_BOUND_CASES)

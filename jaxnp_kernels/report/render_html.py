@@ -14,8 +14,9 @@ import math
 
 from . import compare
 from .build import Report, main_speedups
-from .render_text import (comparison_rows, format_change, format_evidence, format_ratio, format_value,
+from .render_text import (SYMBOLS, comparison_rows, format_change, format_evidence, format_ratio, format_value,
                           one_side_note, pair_counts, rule_text, session_lines)
+from .scorecard import mark
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
@@ -159,12 +160,14 @@ def render(report: Report) -> str:
                             for r in report.releases)
             parts.append(f"<tr><td>{e(case)}</td>{cells}</tr>")
         parts.append("</table>")
+        if table.note():
+            parts.append(f"<p class='control'>{e(table.note())}</p>")
     newest = report.releases[-1]
     parts.append(f"<h2>Claims scorecard (JAX {e(newest)})</h2><table><tr><th>claim</th><th>verdict</th>"
                  "<th>support</th><th>rule</th><th>figures</th></tr>")
     for v in report.scorecards[newest]:
         share = "–" if v.support_fraction is None else f"{v.support_fraction:.0%} of {len(v.evidence)}"
-        figures = "<br>".join(f"{'✓' if x.supports else '✗'} {e(x.workload)}: {e(x.figure)}" for x in v.evidence)
+        figures = "<br>".join(f"{SYMBOLS[mark(x)]} {e(x.workload)}: {e(x.figure)}" for x in v.evidence)
         parts.append(f"<tr><td>{e(v.claim)}<br><small>{e(v.text)}</small></td><td class='{v.verdict}'>"
                      f"{e(v.verdict)}</td><td>{share}</td><td>{e(v.rule)}</td><td><small>{figures}</small></td></tr>")
     parts.append("</table></body></html>")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .build import Report, main_speedups
-from .render_text import (comparison_rows, format_change, format_evidence, format_ratio, format_value,
+from .render_text import (SYMBOLS, comparison_rows, format_change, format_evidence, format_ratio, format_value,
                           one_side_note, pair_counts, rule_text, session_lines)
+from .scorecard import mark
 
 
 def render(report: Report) -> str:
@@ -45,11 +46,13 @@ def render(report: Report) -> str:
             out.append(f"| {case} | " + " | ".join(format_value(values.get(r), table.unit)
                                                   for r in report.releases) + " |")
         out.append("")
+        if table.note():
+            out += [f"> {table.note()}", ""]
     newest = report.releases[-1]
     out += [f"### Claims scorecard (JAX {newest})", "", "| claim | verdict | support | rule | deciding figures |",
             "|---|---|---|---|---|"]
     for v in report.scorecards[newest]:
         share = "–" if v.support_fraction is None else f"{v.support_fraction:.0%} of {len(v.evidence)}"
-        figures = "<br>".join(f"{'✓' if e.supports else '✗'} {e.workload}: {e.figure}" for e in v.evidence[:3])
+        figures = "<br>".join(f"{SYMBOLS[mark(e)]} {e.workload}: {e.figure}" for e in v.evidence[:3])
         out.append(f"| {v.claim} | **{v.verdict}** | {share} | {v.rule} | {figures} |")
     return "\n".join(out) + "\n"

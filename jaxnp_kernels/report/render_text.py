@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from . import compare
 from .build import Report, main_speedups
+from .scorecard import mark
+
+#: How the Markdown and HTML scorecards show a figure for (+), against (-) or within the noise (~).
+SYMBOLS = {"+": "✓", "-": "✗", "~": "≈"}
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -148,6 +152,8 @@ def render(report: Report, brief: bool = False) -> str:
         for case, values in sorted(table.values.items()):
             cells = "  ".join(f"{format_value(values.get(r), table.unit):>10}" for r in report.releases)
             lines.append(f"  {case:<{width}}  {cells}")
+        if table.note():
+            lines.append("  " + table.note())
         lines.append("")
     newest = report.releases[-1]
     lines.append(f"== Claims scorecard, JAX {newest}")
@@ -156,7 +162,7 @@ def render(report: Report, brief: bool = False) -> str:
         support = "" if share is None else f"{share:.0%} of {len(v.evidence)} figures support"
         lines.append(f"  {v.claim:<10} {v.verdict.upper():<10} {support}   rule: {v.rule}")
         for e in v.evidence[:4]:
-            lines.append(f"      {'+' if e.supports else '-'} {e.workload}: {e.figure}")
+            lines.append(f"      {mark(e)} {e.workload}: {e.figure}")
         if len(v.evidence) > 4:
             lines.append(f"      ... {len(v.evidence) - 4} more")
     if len(report.releases) > 1:

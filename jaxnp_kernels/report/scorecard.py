@@ -2,8 +2,11 @@
 
 Each claim has a rule (below, one function each) that turns the suite's figures for one
 machine, commit and release into pieces of :class:`Evidence`: a workload, a figure, and
-whether it supports the claim.  A claim is **confirmed** when at least 75% of its
-evidence supports it, **refuted** when at most 25% does, **mixed** otherwise, and
+whether it supports the claim, goes against it, or cannot say: a timing-derived figure within
+``NOISE_MARGIN`` (1.1x) of the rule's limit counts as neither (a 1.01x "speedup" is noise, not
+support).  A claim is **confirmed** when at least 75% of its deciding evidence supports it,
+**refuted** when at most 25% does, **mixed** otherwise, **inconclusive** when every figure is
+within the margin, and
 **untested** without evidence (for example the accelerator claim on a CPU-only machine).
 
 The figures come from the asv suite: ``bench_speedup.Speedup.track_vs_numpy`` (NumPy
@@ -20,6 +23,30 @@ from .. import registry
 from .results import Measurement
 
 CONFIRMED, REFUTED, MIXED, UNTESTED = "confirmed", "refuted", "mixed", "untested"
+INCONCLUSIVE = "inconclusive"
+#: A timing-derived figure this close to a rule's limit (either way) decides nothing.
+NOISE_MARGIN = 1.1
+
+
+def beyond(value: float, limit: float, margin: float = NOISE_MARGIN) -> bool | None:
+    """True when ``value`` clearly exceeds ``limit``, False when clearly below it, None within
+    ``margin`` of it (a ratio of timings cannot tell 1.05x from noise on a shared machine)."""
+    if value >= limit * margin:
+        return True
+    if value <= limit / margin:
+        return False
+    return None
+
+
+def within(value: float, band: float, margin: float = NOISE_MARGIN) -> bool | None:
+    """True when ``value`` is clearly within [1/band, band], False clearly outside, None near its edge."""
+    outside = beyond(max(value, 1 / value), band, margin)
+    return None if outside is None else not outside
+
+
+def mark(evidence) -> str:
+    """``+`` supports, ``-`` against, ``~`` within the noise margin (for the renderers)."""
+    return {True: "+", False: "-", None: "~"}[evidence.supports]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,7 +54,7 @@ class Evidence:
     workload: str
     figure: str        # what was compared, in words, with the number
     value: float
-    supports: bool
+    supports: bool | None     # None: within the noise margin, neither for nor against
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +69,8 @@ class ClaimVerdict:
     def support_fraction(self) -> float | None:
         if not self.evidence:
             return None
-        return sum(e.supports for e in self.evidence) / len(self.evidence)
+        decided = [e.supports for e in self.evidence if e.supports is not None]
+        return sum(decided) / len(decided) if decided else None
 
 
 class Facts:
@@ -109,7 +137,7 @@ def _faster(facts, claim, impl_of=_first_jit, dtypes=("float32", "float64")):
         for dtype in dtypes:
             s = facts.speedup(w.name, impl, dtype) if impl else None
             if s is not None:
-                out.append(Evidence(w.name, f"{impl} vs numpy ({dtype}, M): {s:.2f}x", s, s > 1.0))
+                out.append(Evidence(w.name, f"{impl} vs numpy ({dtype}, M): {s:.2f}x", s, beyond(s, 1.0)))
     return out
 
 
@@ -120,7 +148,7 @@ def rule_jit(facts):
         if jit and eager:
             a, b = facts.speedup(w.name, jit), facts.speedup(w.name, eager)
             if a and b:
-                out.append(Evidence(w.name, f"{jit} vs {eager} (float32, M): {a / b:.2f}x", a / b, a / b > 1.0))
+                out.append(Evidence(w.name, f"{jit} vs {eager} (float32, M): {a / b:.2f}x", a / b, beyond(a / b, 1.0)))
     return out
 
 
@@ -135,7 +163,7 @@ def rule_reduction(facts):
             dot, jit = facts.time(w.name, "numpy_dot"), facts.time(w.name, "jax_jit")
             if dot and jit:
                 out.append(Evidence(w.name, f"jax_jit vs numpy_dot (float32, M): {dot / jit:.2f}x",
-                                    dot / jit, dot / jit > 1.0))
+                                    dot / jit, beyond(dot / jit, 1.0)))
     return out
 
 
@@ -146,7 +174,7 @@ def rule_blas(facts):
             s = facts.speedup(w.name, _first_jit(w), dtype)
             if s is not None:
                 out.append(Evidence(w.name, f"jax_jit vs numpy ({dtype}, M): {s:.2f}x (within 1.5x: both BLAS-class)",
-                                    s, 1 / 1.5 <= s <= 1.5))
+                                    s, within(s, 1.5)))
     return out
 
 
@@ -158,7 +186,7 @@ def rule_grad(facts):
             s = facts.speedup(w.name, impl, dtype)
             if s is not None:
                 out.append(Evidence(w.name, f"{impl} vs hand-written numpy ({dtype}, M): {s:.2f}x "
-                                    "(compiled speed: at least 0.8x)", s, s >= 0.8))
+                                    "(compiled speed: at least 0.8x)", s, beyond(s, 0.8)))
     return out
 
 
@@ -168,7 +196,7 @@ def rule_modes(facts):
                              ("jacobian_wide", "jax_jacrev", "jax_jacfwd")):
         a, b = facts.time(name, fast), facts.time(name, slow)
         if a and b:
-            out.append(Evidence(name, f"{slow} / {fast} time (float32, M): {b / a:.1f}x", b / a, b / a > 1.0))
+            out.append(Evidence(name, f"{slow} / {fast} time (float32, M): {b / a:.1f}x", b / a, beyond(b / a, 1.0)))
     return out
 
 
@@ -180,7 +208,7 @@ def rule_vmap(facts):
             t = facts.time(w.name, other)
             if vmapped and t:
                 out.append(Evidence(w.name, f"jax_vmap vs {other} (float32, M): {t / vmapped:.2f}x",
-                                    t / vmapped, t / vmapped > 1.0))
+                                    t / vmapped, beyond(t / vmapped, 1.0)))
     return out
 
 
@@ -191,7 +219,8 @@ def rule_loop(facts):
             if impl.jit:
                 s = facts.speedup(w.name, impl.name)
                 if s is not None:
-                    out.append(Evidence(w.name, f"{impl.name} vs numpy loop (float32, M): {s:.2f}x", s, s > 1.0))
+                    out.append(Evidence(w.name, f"{impl.name} vs numpy loop (float32, M): {s:.2f}x", s,
+                                                        beyond(s, 1.0)))
     return out
 
 
@@ -202,10 +231,10 @@ def rule_inplace(facts):
                                      facts.time(w.name, "numpy"))
         if copy and numpy_time:
             out.append(Evidence(w.name, f"jax_at_set (copies) vs numpy in place: {copy / numpy_time:.1f}x slower",
-                                copy / numpy_time, copy / numpy_time > 1.2))
+                                copy / numpy_time, beyond(copy / numpy_time, 1.2)))
         if copy and donated:
             out.append(Evidence(w.name, f"donation saves: at_set / at_set_donated = {copy / donated:.1f}x",
-                                copy / donated, copy / donated > 1.2))
+                                copy / donated, beyond(copy / donated, 1.2)))
     return out
 
 
@@ -217,7 +246,7 @@ def rule_parallel(facts):
             t = facts.time(w.name, impl)
             if single and t:
                 out.append(Evidence(w.name, f"{impl} over 2 devices vs jax_jit on one (M): {single / t:.2f}x",
-                                    single / t, single / t > 1.0))
+                                    single / t, beyond(single / t, 1.0)))
     return out
 
 
@@ -238,11 +267,11 @@ def rule_compile(facts):
         first, steady = facts.first_call(w.name, impl) if impl else None, facts.time(w.name, impl) if impl else None
         if first and steady:
             out.append(Evidence(w.name, f"first call {first * 1e3:.0f} ms vs steady {steady * 1e3:.2f} ms "
-                                f"({first / steady:.0f}x)", first / steady, first / steady > 10))
+                                f"({first / steady:.0f}x)", first / steady, beyond(first / steady, 10)))
     none, warm = facts.cold_start("none"), facts.cold_start("warm")
     if none and warm:
         out.append(Evidence("compile_chain", f"new process: no cache {none:.2f} s vs warm persistent cache "
-                            f"{warm:.2f} s", none / warm, warm < none))
+                            f"{warm:.2f} s", none / warm, beyond(none / warm, 1.0)))
     return out
 
 
@@ -255,8 +284,9 @@ def rule_threads(facts):
                 gain = one / many
                 # The claim: NumPy's ufuncs gain nothing from more cores, XLA does; BLAS does too.
                 expect_gain = side == "jax_jit" or workload == "matmul"
+                gains = beyond(gain, 1.2)
                 out.append(Evidence(workload, f"{side}: one thread / all cores = {gain:.2f}x", gain,
-                                    (gain > 1.2) == expect_gain))
+                                    None if gains is None else gains == expect_gain))
     return out
 
 
@@ -265,7 +295,7 @@ def rule_folding(facts):
     hoisted, jit = facts.time("folding", "numpy_precomputed"), facts.time("folding", "jax_jit")
     if hoisted and jit:
         out.append(Evidence("folding", f"jax_jit vs numpy_precomputed (float32, M): {hoisted / jit:.2f}x",
-                            hoisted / jit, hoisted / jit > 1.0))
+                            hoisted / jit, beyond(hoisted / jit, 1.0)))
     return out
 
 
@@ -299,10 +329,10 @@ def score(measurements: Iterable[Measurement]) -> list[ClaimVerdict]:
     for claim, text in registry.CLAIMS.items():
         rule, description = RULES[claim]
         evidence = tuple(rule(facts))
-        if not evidence:
-            verdict = UNTESTED
-        else:
-            share = sum(e.supports for e in evidence) / len(evidence)
-            verdict = CONFIRMED if share >= 0.75 else REFUTED if share <= 0.25 else MIXED
-        verdicts.append(ClaimVerdict(claim, text, verdict, evidence, description))
+        verdict = ClaimVerdict(claim, text, UNTESTED, evidence, description)
+        share = verdict.support_fraction
+        if evidence:
+            verdict = dataclasses.replace(verdict, verdict=INCONCLUSIVE if share is None else CONFIRMED
+                                          if share >= 0.75 else REFUTED if share <= 0.25 else MIXED)
+        verdicts.append(verdict)
     return verdicts
