@@ -263,3 +263,12 @@ def test_an_unexpected_error_exits_2_as_an_internal_error_never_0_or_1(tmp_path,
 
 def test_there_are_at_least_40_kinds_of_damage():
     assert len(CASES) >= 40
+
+
+def test_asv_intervals_may_be_negative_or_infinite_and_are_not_damage(tmp_path, capsys):
+    """asv stores (-inf, inf) as the 99% interval of a single sample, and an interval reaching below
+    zero for a spread-out timing: both are asv's own output, read as "no interval" or as is."""
+    root = valid_tree(tmp_path / "results")
+    edit_result(set_row(TIME, "stats_ci_99_a", [float("-inf"), -1e-4]))(root)
+    edit_result(set_row(TIME, "stats_ci_99_b", [float("inf"), 6e-4]))(root)
+    assert cli.main([str(root)]) == 0, capsys.readouterr().err

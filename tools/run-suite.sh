@@ -137,10 +137,11 @@ log "figures once per environment: $figures"
 JAXNP_ASV_SIZES=$sizes JAXNP_ASV_FEW_SAMPLES=1 "${asv[@]}" run --record-samples --skip-existing --show-stderr \
   --machine "$MACHINE" -a rounds=1 --bench "$figures" "${env_args[@]}" "HEAD^!" || status=$((status > 0 ? status : 1))
 
+site_status=0
 if [[ $publish -eq 1 ]]; then
   log "publishing the site with the release report"
   "$venv/bin/python" tools/site/build_site.py --asv "$venv/bin/asv" --config "$config" --report \
-    --report-python "$venv/bin/python"
+    --report-python "$venv/bin/python" || site_status=$?
   site_dir=$("$venv/bin/python" tools/site/build_site.py --config "$config" --print-output-dir)
 fi
 
@@ -151,14 +152,17 @@ report_status=0
 if [[ $report_status -ge 2 ]]; then status=2; fi
 
 log "done in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
-if [[ $publish -eq 1 ]]; then
+if [[ $site_status -ne 0 ]]; then
+  echo "the site could not be built (exit $site_status): see the output above" >&2
+  status=2
+elif [[ $publish -eq 1 ]]; then
   cat <<EOF
 The HTML site is in $site_dir (the release report: $site_dir/report.html). To view it:
     $venv/bin/asv --config asv.conf.json preview      (then open the address it prints)
 or serve the folder with any static web server, e.g. python3 -m http.server -d $site_dir
 EOF
 fi
-if [[ $status -ne 0 ]]; then
-  echo "some benchmarks failed (exit $status): see the output above" >&2
+if [[ $status -eq 1 ]]; then
+  echo "some benchmarks failed (exit 1): see the output above" >&2
 fi
 exit "$status"

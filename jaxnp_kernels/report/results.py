@@ -78,11 +78,12 @@ def _check(condition: bool, path, what: str) -> None:
         _fail(path, what)
 
 
-def number(value, path, where: str, allow_nan: bool = True, allow_negative: bool = False) -> float | None:
+def number(value, path, where: str, allow_nan: bool = True, bound: bool = False) -> float | None:
     """A stored value as a float: ``None`` stays ``None`` (asv: failed), NaN becomes ``None``
-    (asv: skipped) where ``allow_nan``; anything else must be a finite number, >= 0 unless
-    ``allow_negative`` (asv's interval bounds: its 99% interval of a spread-out timing can
-    reach below zero)."""
+    (asv: skipped) where ``allow_nan``; anything else must be a finite number >= 0.  An
+    interval ``bound`` (asv's 99% interval) may be negative (the interval of a spread-out
+    timing can reach below zero) or infinite (asv's interval of a single sample), which
+    becomes ``None``: no interval."""
     if value is None:
         return None
     _check(isinstance(value, (int, float)) and not isinstance(value, bool), path,
@@ -94,8 +95,10 @@ def number(value, path, where: str, allow_nan: bool = True, allow_negative: bool
     if math.isnan(x):
         _check(allow_nan, path, f"{where} is NaN")
         return None
+    if bound:
+        return x if math.isfinite(x) else None
     _check(math.isfinite(x), path, f"{where} is infinite")
-    _check(x >= 0 or allow_negative, path, f"{where} is negative ({x:g}): times, bytes, rates and ratios are not")
+    _check(x >= 0, path, f"{where} is negative ({x:g}): times, bytes, rates and ratios are not")
     return x
 
 
@@ -199,8 +202,8 @@ def _read_file(path: pathlib.Path, machine: str, index: dict) -> list[Measuremen
             if sample is not None:
                 _check(isinstance(sample, list), path, f"{at}: samples is {type(sample).__name__}, not a list")
                 sample = tuple(number(s, path, f"{at}: a sample", allow_nan=False) for s in sample)
-            a = number(a, path, f"{at}: stats_ci_99_a", allow_negative=True)
-            b = number(b, path, f"{at}: stats_ci_99_b", allow_negative=True)
+            a = number(a, path, f"{at}: stats_ci_99_a", bound=True)
+            b = number(b, path, f"{at}: stats_ci_99_b", bound=True)
             out.append(Measurement(
                 machine=machine, commit=commit, release=release, benchmark=name,
                 params=tuple(combo), param_names=tuple(meta.get("param_names", [])),
