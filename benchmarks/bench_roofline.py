@@ -1,6 +1,6 @@
 """Achieved throughput against this machine's measured limits (the roofline).
 
-For NumPy and each workload's first jitted JAX implementation, at size L in float32
+For NumPy and each workload's compiled JAX implementation, at size L in float32
 (arrays beyond the last-level cache): the time of one call turned into GB/s or GFLOP/s by
 the workload's cost model, and the fraction of the machine limit that bounds it, each
 figure recorded with its 5 samples (:func:`benchmarks.common.figure_with_samples`).  Only
@@ -40,8 +40,7 @@ def _dtype(workload):
 
 
 def _primary(workload, impl):
-    first_jit = workload.first_jit
-    return impl.name == "numpy" or impl is first_jit
+    return impl.name == "numpy" or impl is workload.compiled
 
 
 def _compute_bound(workload):

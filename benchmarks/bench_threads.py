@@ -8,15 +8,13 @@ starts, so each figure is measured in a fresh subprocess with the thread variabl
 its 5 samples (:func:`benchmarks.common.figure_with_samples`).
 """
 
+import jaxnp_kernels as jk
 from jaxnp_kernels import isolated
 
 from .common import FIGURE_SIZE, figure_with_samples, split_case_id
 
-CASES = [
-    "elementwise/numpy", "elementwise/jax_jit",
-    "fused_chain/numpy", "fused_chain/jax_jit",
-    "matmul/numpy", "matmul/jax_jit",
-]
+#: NumPy and the compiled implementation of every workload declared ``threads=True``.
+CASES = [f"{w.name}/{impl}" for w in jk.all_workloads() if w.threads for impl in ("numpy", w.compiled.name)]
 
 
 class Threads:

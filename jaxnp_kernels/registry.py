@@ -40,6 +40,38 @@ CLAIMS: Mapping[str, str] = {
     "folding": "XLA folds constants and unrolls loops at compile time",
 }
 
+#: What an implementation is for, beyond its name.  The report, the scorecard and the suite's
+#: figures find the implementations they compare by these declared roles, never by naming
+#: conventions, and a workload is checked at import for the roles its claims need.
+ROLES: Mapping[str, str] = {
+    "compiled": "the workload's main compiled JAX implementation (speedup tables, roofline, the claims); "
+                "exactly one per workload",
+    "op_by_op": "JAX without jax.jit, the jit claim's counterpart of the compiled implementation",
+    "numpy_alternative": "another idiomatic NumPy formulation the compiled one is also compared with",
+    "python_loop": "a per-example Python loop (NumPy or JAX): what vmap replaces",
+    "vmapped": "jax.vmap of the per-example function, under jit",
+    "functional_update": "a functional .at[] update that copies its array",
+    "donated_update": "the same update with the array's buffer donated",
+    "sharded": "the compiled computation spread over several devices",
+    "expected_faster": "of two differentiation modes, the one the Jacobian's shape favours",
+    "expected_slower": "of two differentiation modes, the one the Jacobian's shape does not favour",
+}
+#: The roles each claim's scorecard rule reads: a workload claiming it must declare them.
+CLAIM_ROLES: Mapping[str, tuple[str, ...]] = {
+    "modes": ("expected_faster", "expected_slower"),
+    "vmap": ("vmapped", "python_loop"),
+    "inplace": ("functional_update",),
+    "parallel": ("sharded",),
+    "folding": ("numpy_alternative",),
+}
+#: Roles one workload may declare more than once.
+REPEATABLE_ROLES = {"python_loop", "numpy_alternative", "sharded"}
+#: The roles a NumPy implementation may have (the rest are JAX's).
+NUMPY_ROLES = {"numpy_alternative", "python_loop"}
+#: Areas of the asv suite: ``benchmarks/bench_<area>.py`` times the workloads of each.
+AREAS = ("autodiff", "compile", "control_flow", "dispatch", "elementwise", "indexing", "inplace", "linalg",
+         "loops", "npbench", "parallel", "random", "reductions", "spectral", "stencils", "transforms")
+
 SIZE_NAMES = ("S", "M", "L")
 DTYPE_NAMES = ("float32", "float64")
 BACKENDS = ("numpy", "jax")
@@ -118,6 +150,7 @@ class Implementation:
         on devices before anything is timed (default: ``jax.device_put`` on the default
         device); a sharded implementation places its inputs across a mesh here.  It may
         raise :class:`Unsupported` (too few devices).
+      roles: what it is for, from :data:`ROLES` (``("compiled",)`` for the main jitted one).
     """
 
     name: str
@@ -129,6 +162,7 @@ class Implementation:
     sizes: tuple[str, ...] = SIZE_NAMES
     description: str = ""
     placement: Callable[[tuple[np.ndarray, ...]], tuple[Any, ...]] | None = None
+    roles: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.backend not in BACKENDS:
@@ -141,31 +175,41 @@ class Implementation:
         unknown = set(self.sizes) - set(SIZE_NAMES)
         if unknown:
             raise ValueError(f"{self.name!r}: unknown sizes {sorted(unknown)}; valid: {SIZE_NAMES}")
+        for role in self.roles:
+            if role not in ROLES:
+                raise ValueError(f"{self.name!r}: unknown role {role!r}; valid: {', '.join(ROLES)}")
+            if (self.backend == "numpy") != (role in NUMPY_ROLES) and role != "python_loop":
+                raise ValueError(f"{self.name!r}: a {self.backend} implementation cannot have the role {role!r}")
+        if "op_by_op" in self.roles and self.jit or "compiled" in self.roles and not self.jit:
+            raise ValueError(f"{self.name!r}: 'compiled' is for a jitted implementation, 'op_by_op' for one "
+                             "without jit")
 
     @property
     def is_jax(self) -> bool:
         return self.backend == "jax"
 
 
-def numpy_impl(function, name="numpy", *, carries_state=False, sizes=SIZE_NAMES, description=""):
+def numpy_impl(function, name="numpy", *, carries_state=False, sizes=SIZE_NAMES, description="", roles=()):
     """A NumPy implementation; the one named ``"numpy"`` is the workload's reference."""
     return Implementation(name, "numpy", function, carries_state=carries_state, sizes=sizes,
-                          description=description or "NumPy, vectorised")
+                          description=description or "NumPy, vectorised", roles=tuple(roles))
 
 
 def jax_jit(function, name="jax_jit", *, donate_argnums=(), carries_state=False, sizes=SIZE_NAMES,
-            description="", placement=None):
-    """A JAX implementation compiled whole with ``jax.jit``."""
+            description="", placement=None, roles=()):
+    """A JAX implementation compiled whole with ``jax.jit``; ``roles=("compiled",)`` marks the
+    workload's main one."""
     return Implementation(name, "jax", function, jit=True, donate_argnums=tuple(donate_argnums),
                           carries_state=carries_state or bool(donate_argnums), sizes=sizes,
                           description=description or "JAX, whole function under jax.jit",
-                          placement=placement)
+                          placement=placement, roles=tuple(roles))
 
 
-def jax_eager(function, name="jax_eager", *, sizes=SIZE_NAMES, description=""):
-    """A JAX implementation run op by op, without ``jax.jit`` (measures the jit claim)."""
+def jax_eager(function, name="jax_eager", *, sizes=SIZE_NAMES, description="", roles=("op_by_op",)):
+    """A JAX implementation run op by op, without ``jax.jit`` (measures the jit claim; its role
+    is ``op_by_op`` unless given otherwise)."""
     return Implementation(name, "jax", function, jit=False, sizes=sizes,
-                          description=description or "JAX, op by op (no jit)")
+                          description=description or "JAX, op by op (no jit)", roles=tuple(roles))
 
 
 def _max_deviation(result: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
@@ -213,6 +257,8 @@ class Workload:
       large_arrays: whether size L holds or moves >= 64 MB; ``False`` only where L
         grows the work rather than the stored arrays (a scalar carried through more
         loop steps, a bigger compile-time graph, more pairwise interactions).
+      threads: whether its NumPy and compiled implementations are timed with one thread
+        and with all cores (the threads claim's cases).
     """
 
     name: str
@@ -227,9 +273,13 @@ class Workload:
     tolerance: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
     check: Callable[..., tuple[bool, str]] | None = None
     large_arrays: bool = True
+    threads: bool = False
 
     def __post_init__(self):
         problems = []
+        if self.area not in AREAS:
+            problems.append(f"unknown area {self.area!r}: add it to jaxnp_kernels.registry.AREAS and add "
+                            f"benchmarks/bench_{self.area}.py, the asv module that times its workloads")
         unknown_claims = [c for c in self.claims if c not in CLAIMS]
         if not self.claims or unknown_claims:
             problems.append(f"claims must be non-empty ids from CLAIMS; unknown: {unknown_claims}")
@@ -245,6 +295,20 @@ class Workload:
             problems.append("needs a NumPy reference named 'numpy' that runs at every size")
         if not any(impl.is_jax for impl in self.implementations):
             problems.append("needs at least one JAX implementation")
+        declared = [role for impl in self.implementations for role in impl.roles]
+        if declared.count("compiled") != 1:
+            problems.append(f"needs exactly one implementation with the role 'compiled' (its main jitted one), "
+                            f"has {declared.count('compiled')}")
+        repeated = sorted({r for r in declared if declared.count(r) > 1} - REPEATABLE_ROLES)
+        if repeated:
+            problems.append(f"roles declared twice: {repeated}")
+        for claim in self.claims:
+            missing = [r for r in CLAIM_ROLES.get(claim, ()) if r not in declared]
+            if missing:
+                problems.append(f"claims {claim!r}, whose scorecard rule needs implementations with the roles "
+                                f"{missing}")
+        if "threads" in self.claims and not self.threads:
+            problems.append("claims 'threads': set threads=True so its one-thread/all-cores times are measured")
         if problems:
             raise ValueError(f"workload {self.name!r} is malformed: " + "; ".join(problems))
 
@@ -264,11 +328,22 @@ class Workload:
     def reference(self) -> Implementation:
         return self.implementation("numpy")
 
+    def with_role(self, role: str) -> tuple[Implementation, ...]:
+        """The implementations declaring ``role`` (see :data:`ROLES`)."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; valid: {', '.join(ROLES)}")
+        return tuple(impl for impl in self.implementations if role in impl.roles)
+
+    def role(self, role: str) -> Implementation | None:
+        """The implementation declaring ``role`` (the first, for a repeatable one), or None."""
+        found = self.with_role(role)
+        return found[0] if found else None
+
     @property
-    def first_jit(self) -> Implementation | None:
-        """The workload's main compiled implementation: its first jitted one (the one the
-        speedup tables, the release report's headline figures and the main job follow)."""
-        return next((impl for impl in self.implementations if impl.jit), None)
+    def compiled(self) -> Implementation:
+        """The workload's main compiled implementation (the one the speedup tables, the
+        roofline and the release report's headline figures follow)."""
+        return self.role("compiled")
 
     def size_params(self, size: str) -> Mapping[str, Any]:
         if size not in self.sizes:

@@ -69,9 +69,9 @@ def test_verification_rejects_a_silent_downcast():
 def test_a_wrong_jax_implementation_fails_loudly_and_is_not_timed():
     good = jk.get("fused_chain")
     broken = registry.Workload(
-        name="broken", claims=("fusion",), area="test", description=good.description,
+        name="broken", claims=("fusion",), area="elementwise", description=good.description,
         sizes=good.sizes, make_inputs_fn=good.make_inputs_fn, cost_fn=good.cost_fn,
-        implementations=(good.reference, jk.jax_jit(lambda x: x * 1.001)),
+        implementations=(good.reference, jk.jax_jit(lambda x: x * 1.001, roles=("compiled",))),
     )
     case = jk.Case(broken, "jax_jit", "S", "float32")
     with pytest.raises(jk.VerificationError, match="'broken', implementation 'jax_jit'"):
@@ -97,3 +97,59 @@ def test_implementation_outside_its_sizes_is_unsupported_not_an_error():
     w = jk.get("fused_chain")
     with pytest.raises(jk.Unsupported, match="does not run at size L"):
         jk.Case(w, impl, "L", "float32")
+
+
+def _workload(**changes):
+    """A minimal valid workload, with ``changes`` applied to its fields."""
+    fields = dict(name="tiny", claims=("jit",), area="elementwise", description="a tiny test workload " * 5,
+                  sizes={"S": {"n": 4}, "M": {"n": 8}, "L": {"n": 16}},
+                  make_inputs_fn=lambda rng, dtype, n: (rng.standard_normal(n).astype(dtype),),
+                  implementations=(registry.numpy_impl(np.negative),
+                                   registry.jax_jit(np.negative, roles=("compiled",))),
+                  cost_fn=lambda dtype, n: jk.Cost(n, 2 * n * dtype.itemsize))
+    fields.update(changes)
+    return registry.Workload(**fields)
+
+
+def test_every_workload_declares_the_roles_its_claims_need():
+    for w in jk.all_workloads():
+        assert len(w.with_role("compiled")) == 1 and w.compiled.jit
+        for claim in w.claims:
+            for role in registry.CLAIM_ROLES.get(claim, ()):
+                assert w.role(role) is not None, (w.name, claim, role)
+    threads = [w.name for w in jk.all_workloads() if w.threads]
+    assert {"elementwise", "fused_chain", "matmul"} <= set(threads)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"area": "quantum"}, "unknown area 'quantum': add it to jaxnp_kernels.registry.AREAS and add "
+                          "benchmarks/bench_quantum.py"),
+    ({"implementations": (registry.numpy_impl(np.negative), registry.jax_jit(np.negative))},
+     "exactly one implementation with the role 'compiled'"),
+    ({"claims": ("vmap",)}, r"claims 'vmap', whose scorecard rule needs implementations with the roles "
+                            r"\['vmapped', 'python_loop'\]"),
+    ({"claims": ("threads",)}, "set threads=True"),
+    ({"implementations": (registry.numpy_impl(np.negative), registry.jax_jit(np.negative, roles=("compiled",)),
+                          registry.jax_jit(np.negative, "second", roles=("compiled",)))}, "has 2"),
+])
+def test_a_workload_missing_a_declaration_fails_at_import_saying_what_to_add(changes, message):
+    with pytest.raises(ValueError, match=message):
+        _workload(**changes)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: registry.jax_jit(np.negative, roles=("fastest",)), "unknown role 'fastest'"),
+    (lambda: registry.numpy_impl(np.negative, "x", roles=("vmapped",)), "numpy implementation cannot have the role"),
+    (lambda: registry.jax_jit(np.negative, roles=("numpy_alternative",)), "jax implementation cannot have the role"),
+    (lambda: registry.jax_eager(np.negative, roles=("compiled",)), "'compiled' is for a jitted implementation"),
+])
+def test_roles_are_checked_where_they_are_declared(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_a_valid_minimal_workload_and_its_role_lookups():
+    w = _workload()
+    assert w.compiled.name == "jax_jit" and w.role("op_by_op") is None and w.with_role("python_loop") == ()
+    with pytest.raises(ValueError, match="unknown role 'nope'"):
+        w.with_role("nope")

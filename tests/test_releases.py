@@ -82,7 +82,7 @@ def test_declared_selections_cover_every_workload_and_say_what_they_leave_out():
         assert not matches(asv_name(f"bench_x.{cls}.time_run", ["'numpy'", "'L'", "'float32'"]))
         full = selections.resolve("full")
         assert any(re.search(p, asv_name("bench_speedup.Speedup.track_vs_numpy",
-                                         [f"'{w.name}/{w.first_jit.name}'", "'float32'"])) for p in full.patterns)
+                                         [f"'{w.name}/{w.compiled.name}'", "'float32'"])) for p in full.patterns)
     assert "float64" in main.description and "L" in main.description
     assert selections.resolve(r"FusedChain\.time_run").name == "custom"
     with pytest.raises(ValueError, match="neither a selection"):

@@ -169,11 +169,10 @@ def _time_run_seconds(ms: list[Measurement], size="M") -> dict[tuple[str, str, s
 
 
 def _jit_seconds(times: dict, dtype="float32") -> dict[str, dict[str, float]]:
-    """Steady-state time of each workload's first jitted implementation, per release."""
+    """Steady-state time of each workload's compiled implementation, per release."""
     out: dict = {}
     for (workload, impl, dtype_, release), seconds in times.items():
-        first_jit = registry.get(workload).first_jit
-        if first_jit and impl == first_jit.name and dtype_ == dtype:
+        if impl == registry.get(workload).compiled.name and dtype_ == dtype:
             out.setdefault(f"{workload}/{impl}", {})[release] = seconds
     return out
 
@@ -253,12 +252,12 @@ def build_report(measurements: list[Measurement], machine: str, commit: str | No
 
 
 def main_speedups(report: Report, dtype="float32") -> dict[str, dict[str, float]]:
-    """Per workload, the speedup of its first jitted implementation, per release: the in-process
+    """Per workload, the speedup of its compiled implementation, per release: the in-process
     figure (``Speedup``) where measured, else NumPy's time over its time at size M (both
     measured in the same session when the release was measured side by side)."""
     out = {}
     for w in registry.all_workloads():
-        impl = w.first_jit.name if w.first_jit else None
+        impl = w.compiled.name
         values = dict(report.timing_speedups.get((w.name, impl, dtype), {}))
         values.update(report.speedups.get((w.name, impl, dtype), {}))
         if values:

@@ -32,7 +32,7 @@ def render(report: Report) -> str:
             out += [one_side_note(pair), ""]
     speedups = main_speedups(report)
     if speedups:
-        out += ["### JAX/NumPy speedup (first jitted implementation, float32, size M)", "",
+        out += ["### JAX/NumPy speedup (each workload's compiled implementation, float32, size M)", "",
                 "| workload | " + " | ".join(report.releases) + " |",
                 "|---|" + "---:|" * len(report.releases)]
         for key, values in speedups.items():

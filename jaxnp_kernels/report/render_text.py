@@ -136,7 +136,7 @@ def render(report: Report, brief: bool = False) -> str:
         lines.append("")
     speedups = main_speedups(report)
     if speedups:
-        lines.append("== JAX/NumPy speedup (first jitted implementation, float32, size M; >1 = JAX faster)")
+        lines.append("== JAX/NumPy speedup (each workload's compiled implementation, float32, size M; >1 = JAX faster)")
         width = max(len(k) for k in speedups)
         lines.append(f"  {'workload/impl':<{width}}  " + "  ".join(f"{r:>8}" for r in report.releases))
         for key, values in speedups.items():

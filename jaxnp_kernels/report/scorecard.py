@@ -125,11 +125,11 @@ def _workloads(claim):
     return [w for w in registry.all_workloads() if claim in w.claims]
 
 
-def _first_jit(w):
-    return w.first_jit.name if w.first_jit else None
+def _compiled(w):
+    return w.compiled.name
 
 
-def _faster(facts, claim, impl_of=_first_jit, dtypes=("float32", "float64")):
+def _faster(facts, claim, impl_of=_compiled, dtypes=("float32", "float64")):
     """JAX's main compiled implementation faster than NumPy, per workload and dtype."""
     out = []
     for w in _workloads(claim):
@@ -144,8 +144,8 @@ def _faster(facts, claim, impl_of=_first_jit, dtypes=("float32", "float64")):
 def rule_jit(facts):
     out = _faster(facts, "jit")
     for w in _workloads("jit"):
-        jit, eager = _first_jit(w), "jax_eager" if "jax_eager" in w.implementation_names else None
-        if jit and eager:
+        jit, eager = _compiled(w), w.role("op_by_op").name if w.role("op_by_op") else None
+        if eager:
             a, b = facts.speedup(w.name, jit), facts.speedup(w.name, eager)
             if a and b:
                 out.append(Evidence(w.name, f"{jit} vs {eager} (float32, M): {a / b:.2f}x", a / b, beyond(a / b, 1.0)))
@@ -159,10 +159,10 @@ def rule_fusion(facts):
 def rule_reduction(facts):
     out = _faster(facts, "reduction")
     for w in _workloads("reduction"):
-        if "numpy_dot" in w.implementation_names:
-            dot, jit = facts.time(w.name, "numpy_dot"), facts.time(w.name, "jax_jit")
+        for other in w.with_role("numpy_alternative"):
+            dot, jit = facts.time(w.name, other.name), facts.time(w.name, _compiled(w))
             if dot and jit:
-                out.append(Evidence(w.name, f"jax_jit vs numpy_dot (float32, M): {dot / jit:.2f}x",
+                out.append(Evidence(w.name, f"{_compiled(w)} vs {other.name} (float32, M): {dot / jit:.2f}x",
                                     dot / jit, beyond(dot / jit, 1.0)))
     return out
 
@@ -171,7 +171,7 @@ def rule_blas(facts):
     out = []
     for w in _workloads("blas"):
         for dtype in w.dtypes:
-            s = facts.speedup(w.name, _first_jit(w), dtype)
+            s = facts.speedup(w.name, _compiled(w), dtype)
             if s is not None:
                 out.append(Evidence(w.name, f"jax_jit vs numpy ({dtype}, M): {s:.2f}x (within 1.5x: both BLAS-class)",
                                     s, within(s, 1.5)))
@@ -181,7 +181,7 @@ def rule_blas(facts):
 def rule_grad(facts):
     out = []
     for w in _workloads("grad"):
-        impl = _first_jit(w)
+        impl = _compiled(w)
         for dtype in w.dtypes:
             s = facts.speedup(w.name, impl, dtype)
             if s is not None:
@@ -192,23 +192,25 @@ def rule_grad(facts):
 
 def rule_modes(facts):
     out = []
-    for name, fast, slow in (("jacobian_tall", "jax_jacfwd", "jax_jacrev"),
-                             ("jacobian_wide", "jax_jacrev", "jax_jacfwd")):
-        a, b = facts.time(name, fast), facts.time(name, slow)
+    for w in _workloads("modes"):
+        fast, slow = w.role("expected_faster").name, w.role("expected_slower").name
+        a, b = facts.time(w.name, fast), facts.time(w.name, slow)
         if a and b:
-            out.append(Evidence(name, f"{slow} / {fast} time (float32, M): {b / a:.1f}x", b / a, beyond(b / a, 1.0)))
+            out.append(Evidence(w.name, f"{slow} / {fast} time (float32, M): {b / a:.1f}x", b / a,
+                                beyond(b / a, 1.0)))
     return out
 
 
 def rule_vmap(facts):
     out = []
     for w in _workloads("vmap"):
-        vmapped = facts.time(w.name, "jax_vmap")
-        for other in ("numpy_loop", "numpy", "jax_loop"):
+        vmapped = w.role("vmapped").name
+        vmapped_time = facts.time(w.name, vmapped)
+        for other in [w.reference.name] + [i.name for i in w.with_role("python_loop")]:
             t = facts.time(w.name, other)
-            if vmapped and t:
-                out.append(Evidence(w.name, f"jax_vmap vs {other} (float32, M): {t / vmapped:.2f}x",
-                                    t / vmapped, beyond(t / vmapped, 1.0)))
+            if vmapped_time and t:
+                out.append(Evidence(w.name, f"{vmapped} vs {other} (float32, M): {t / vmapped_time:.2f}x",
+                                    t / vmapped_time, beyond(t / vmapped_time, 1.0)))
     return out
 
 
@@ -227,22 +229,25 @@ def rule_loop(facts):
 def rule_inplace(facts):
     out = []
     for w in _workloads("inplace"):
-        copy, donated, numpy_time = (facts.time(w.name, "jax_at_set"), facts.time(w.name, "jax_at_set_donated"),
-                                     facts.time(w.name, "numpy"))
+        functional, donated = w.role("functional_update"), w.role("donated_update")
+        in_place = next((i for i in w.implementations if i.backend == "numpy" and i.carries_state), None)
+        copy = facts.time(w.name, functional.name)
+        numpy_time = facts.time(w.name, in_place.name) if in_place else None
+        donated_time = facts.time(w.name, donated.name) if donated else None
         if copy and numpy_time:
-            out.append(Evidence(w.name, f"jax_at_set (copies) vs numpy in place: {copy / numpy_time:.1f}x slower",
-                                copy / numpy_time, beyond(copy / numpy_time, 1.2)))
-        if copy and donated:
-            out.append(Evidence(w.name, f"donation saves: at_set / at_set_donated = {copy / donated:.1f}x",
-                                copy / donated, beyond(copy / donated, 1.2)))
+            out.append(Evidence(w.name, f"{functional.name} (copies) vs {in_place.name} in place: "
+                                f"{copy / numpy_time:.1f}x slower", copy / numpy_time, beyond(copy / numpy_time, 1.2)))
+        if copy and donated_time:
+            out.append(Evidence(w.name, f"donation saves: {functional.name} / {donated.name} = "
+                                f"{copy / donated_time:.1f}x", copy / donated_time, beyond(copy / donated_time, 1.2)))
     return out
 
 
 def rule_parallel(facts):
     out = []
     for w in _workloads("parallel"):
-        single = facts.time(w.name, "jax_jit")
-        for impl in ("jax_sharded", "jax_shard_map"):
+        single = facts.time(w.name, _compiled(w))
+        for impl in (i.name for i in w.with_role("sharded")):
             t = facts.time(w.name, impl)
             if single and t:
                 out.append(Evidence(w.name, f"{impl} over 2 devices vs jax_jit on one (M): {single / t:.2f}x",
@@ -253,7 +258,7 @@ def rule_parallel(facts):
 def rule_memory(facts):
     out = []
     for w in _workloads("memory") + [w for w in _workloads("fusion") if "memory" not in w.claims]:
-        numpy_bytes, xla_bytes = facts.memory(w.name, "numpy"), facts.memory(w.name, _first_jit(w))
+        numpy_bytes, xla_bytes = facts.memory(w.name, "numpy"), facts.memory(w.name, _compiled(w))
         if numpy_bytes is not None and xla_bytes is not None:
             out.append(Evidence(w.name, f"intermediate bytes numpy {numpy_bytes / 1e6:.1f} MB vs XLA "
                                 f"{xla_bytes / 1e6:.1f} MB", numpy_bytes - xla_bytes, xla_bytes < numpy_bytes))
@@ -263,7 +268,7 @@ def rule_memory(facts):
 def rule_compile(facts):
     out = []
     for w in registry.all_workloads():
-        impl = _first_jit(w)
+        impl = _compiled(w)
         first, steady = facts.first_call(w.name, impl) if impl else None, facts.time(w.name, impl) if impl else None
         if first and steady:
             out.append(Evidence(w.name, f"first call {first * 1e3:.0f} ms vs steady {steady * 1e3:.2f} ms "
@@ -277,13 +282,16 @@ def rule_compile(facts):
 
 def rule_threads(facts):
     out = []
-    for workload in ("elementwise", "fused_chain", "matmul"):
-        for side in ("numpy", "jax_jit"):
+    for w in registry.all_workloads():
+        if not w.threads:
+            continue
+        workload = w.name
+        for side in ("numpy", _compiled(w)):
             one, many = facts.threads(f"{workload}/{side}", "one"), facts.threads(f"{workload}/{side}", "all")
             if one and many:
                 gain = one / many
                 # The claim: NumPy's ufuncs gain nothing from more cores, XLA does; BLAS does too.
-                expect_gain = side == "jax_jit" or workload == "matmul"
+                expect_gain = side != "numpy" or "blas" in w.claims
                 gains = beyond(gain, 1.2)
                 out.append(Evidence(workload, f"{side}: one thread / all cores = {gain:.2f}x", gain,
                                     None if gains is None else gains == expect_gain))
@@ -292,10 +300,13 @@ def rule_threads(facts):
 
 def rule_folding(facts):
     out = _faster(facts, "folding")
-    hoisted, jit = facts.time("folding", "numpy_precomputed"), facts.time("folding", "jax_jit")
-    if hoisted and jit:
-        out.append(Evidence("folding", f"jax_jit vs numpy_precomputed (float32, M): {hoisted / jit:.2f}x",
-                            hoisted / jit, beyond(hoisted / jit, 1.0)))
+    for w in _workloads("folding"):
+        jit = facts.time(w.name, _compiled(w))
+        for other in w.with_role("numpy_alternative"):
+            hoisted = facts.time(w.name, other.name)
+            if hoisted and jit:
+                out.append(Evidence(w.name, f"{_compiled(w)} vs {other.name} (float32, M): {hoisted / jit:.2f}x",
+                                    hoisted / jit, beyond(hoisted / jit, 1.0)))
     return out
 
 

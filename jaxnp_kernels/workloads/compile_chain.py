@@ -55,7 +55,7 @@ WORKLOADS = (
         description=__doc__,
         sizes={"S": {"links": 10}, "M": {"links": 100}, "L": {"links": 1000}},
         make_inputs_fn=make_inputs,
-        implementations=(numpy_impl(numpy_chain), jax_jit(jax_chain), jax_eager(jax_chain)),
+        implementations=(numpy_impl(numpy_chain), jax_jit(jax_chain, roles=("compiled",)), jax_eager(jax_chain)),
         cost_fn=cost,
         tolerance={"float32": (1e-5, 1e-6), "float64": (1e-12, 1e-13)},
         large_arrays=False,

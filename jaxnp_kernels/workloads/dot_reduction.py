@@ -54,8 +54,10 @@ WORKLOADS = (
         make_inputs_fn=make_inputs,
         implementations=(
             numpy_impl(numpy_sum_of_product, description="NumPy np.sum(x * y): a temporary product"),
-            numpy_impl(numpy_dot, "numpy_dot", description="NumPy np.dot(x, y): BLAS, no temporary"),
-            jax_jit(jax_sum_of_product, description="JAX jnp.sum(x * y) under jit: multiply fused into the sum"),
+            numpy_impl(numpy_dot, "numpy_dot", description="NumPy np.dot(x, y): BLAS, no temporary",
+                       roles=("numpy_alternative",)),
+            jax_jit(jax_sum_of_product, description="JAX jnp.sum(x * y) under jit: multiply fused into the sum",
+                    roles=("compiled",)),
             jax_eager(jax_sum_of_product, description="JAX jnp.sum(x * y) op by op: a temporary product"),
         ),
         cost_fn=cost,

@@ -36,7 +36,8 @@ WORKLOADS = (
         description=__doc__,
         sizes={"S": {"n": 10_000}, "M": {"n": 1_000_000}, "L": {"n": 1 << 24}},
         make_inputs_fn=make_inputs,
-        implementations=(numpy_impl(axpb), jax_jit(axpb), jax_eager(axpb)),
+        implementations=(numpy_impl(axpb), jax_jit(axpb, roles=("compiled",)), jax_eager(axpb)),
+        threads=True,
         cost_fn=cost,
     ),
 )

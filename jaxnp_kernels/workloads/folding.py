@@ -105,8 +105,10 @@ WORKLOADS = (
         implementations=(
             numpy_impl(numpy_folding, description="NumPy, constants rebuilt and a temporary per step"),
             numpy_impl(numpy_folding_precomputed, "numpy_precomputed",
-                       description="NumPy, constant rotation hoisted, loop updated in place"),
-            jax_jit(jax_folding, description="JAX under jit: rotation folded, loop unrolled and fused"),
+                       description="NumPy, constant rotation hoisted, loop updated in place",
+                       roles=("numpy_alternative",)),
+            jax_jit(jax_folding, description="JAX under jit: rotation folded, loop unrolled and fused",
+                    roles=("compiled",)),
             jax_eager(jax_folding, description="JAX op by op: 16 dots and 16 passes per call"),
         ),
         cost_fn=cost,

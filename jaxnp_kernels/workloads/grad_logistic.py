@@ -67,7 +67,7 @@ WORKLOADS = (
         make_inputs_fn=make_inputs,
         implementations=(
             numpy_impl(numpy_loss_and_grad, description="NumPy, hand-written gradient"),
-            jax_jit(jax_value_and_grad, "jax_value_and_grad"),
+            jax_jit(jax_value_and_grad, "jax_value_and_grad", roles=("compiled",)),
             jax_jit(jax_grad, "jax_grad", description="loss and jax.grad under one jit"),
             jax_eager(jax_value_and_grad, "jax_eager", description="value_and_grad op by op"),
         ),

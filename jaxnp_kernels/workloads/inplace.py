@@ -99,9 +99,10 @@ WORKLOADS = (
         make_inputs_fn=make_set_inputs,
         implementations=(
             numpy_impl(numpy_set, carries_state=True, description="NumPy x[idx] = v, in place"),
-            jax_jit(jax_set, "jax_at_set", description="x.at[idx].set(v) under jit, no donation"),
+            jax_jit(jax_set, "jax_at_set", description="x.at[idx].set(v) under jit, no donation",
+                    roles=("compiled", "functional_update")),
             jax_jit(jax_set, "jax_at_set_donated", donate_argnums=(0,),
-                    description="x.at[idx].set(v) under jit, x donated"),
+                    description="x.at[idx].set(v) under jit, x donated", roles=("donated_update",)),
             jax_eager(jax_set, "jax_eager", description="x.at[idx].set(v) op by op"),
         ),
         cost_fn=set_cost,
@@ -117,8 +118,10 @@ WORKLOADS = (
         make_inputs_fn=make_scatter_inputs,
         implementations=(
             numpy_impl(numpy_bincount, description="np.bincount with weights"),
-            numpy_impl(numpy_add_at, "numpy_add_at", description="np.add.at on a zeroed array"),
-            jax_jit(jax_scatter_add, "jax_at_add", description="zeros.at[idx].add(w) under jit"),
+            numpy_impl(numpy_add_at, "numpy_add_at", description="np.add.at on a zeroed array",
+                       roles=("numpy_alternative",)),
+            jax_jit(jax_scatter_add, "jax_at_add", description="zeros.at[idx].add(w) under jit",
+                    roles=("compiled", "functional_update")),
             # op by op adds index normalisation around the one scatter: ~0.5 s per call at L
             jax_eager(jax_scatter_add, "jax_eager", sizes=("S", "M"),
                       description="zeros.at[idx].add(w) op by op"),

@@ -52,6 +52,9 @@ def cost(dtype, m, n):
 def _workload(name, shape_doc, sizes, wrong_mode):
     fwd_sizes = ("S", "M") if wrong_mode == "jacfwd" else ("S", "M", "L")
     rev_sizes = ("S", "M") if wrong_mode == "jacrev" else ("S", "M", "L")
+    # the mode the shape favours is the workload's compiled implementation
+    modes = {wrong_mode: ("expected_slower",),
+             ({"jacfwd", "jacrev"} - {wrong_mode}).pop(): ("compiled", "expected_faster")}
     return Workload(
         name=name,
         claims=("modes",),
@@ -64,13 +67,13 @@ def _workload(name, shape_doc, sizes, wrong_mode):
             # The mode that fits the shape badly costs a factor max(m, n) / min(m, n) more work
             # and memory: at L it would need tens of GB, so it runs at S and M only.
             jax_jit(jax_jacfwd, "jax_jacfwd", description="jax.jacfwd under jit (forward mode)",
-                    sizes=fwd_sizes),
+                    sizes=fwd_sizes, roles=modes["jacfwd"]),
             jax_jit(jax_jacrev, "jax_jacrev", description="jax.jacrev under jit (reverse mode)",
-                    sizes=rev_sizes),
+                    sizes=rev_sizes, roles=modes["jacrev"]),
             jax_eager(jax_jacfwd, "jax_eager_jacfwd", description="jax.jacfwd op by op",
-                      sizes=fwd_sizes),
+                      sizes=fwd_sizes, roles=() if wrong_mode == "jacfwd" else ("op_by_op",)),
             jax_eager(jax_jacrev, "jax_eager_jacrev", description="jax.jacrev op by op",
-                      sizes=rev_sizes),
+                      sizes=rev_sizes, roles=() if wrong_mode == "jacrev" else ("op_by_op",)),
         ),
         cost_fn=cost,
         tolerance={"float32": (1e-5, 1e-6), "float64": (1e-12, 1e-13)},

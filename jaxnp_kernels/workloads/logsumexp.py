@@ -52,7 +52,7 @@ WORKLOADS = (
         make_inputs_fn=make_inputs,
         implementations=(
             numpy_impl(numpy_logsumexp, description="NumPy, written out: two full-size temporaries"),
-            jax_jit(jax_logsumexp, description="JAX, written out, under jit"),
+            jax_jit(jax_logsumexp, description="JAX, written out, under jit", roles=("compiled",)),
             jax_eager(jax_logsumexp, description="JAX, written out, op by op"),
             jax_jit(jax_library_logsumexp, "jax_nn", description="jax.nn.logsumexp under jit"),
         ),

@@ -115,7 +115,7 @@ def recurrence_cost(dtype, n, steps):
 def _loop_implementations(eager_sizes, unrolled_sizes):
     return (
         numpy_impl(numpy_loop, description="NumPy, Python loop over vectorised steps"),
-        jax_jit(jax_fori, "jax_fori", description="lax.fori_loop under jit"),
+        jax_jit(jax_fori, "jax_fori", description="lax.fori_loop under jit", roles=("compiled",)),
         jax_jit(jax_scan, "jax_scan", description="lax.scan under jit"),
         jax_jit(jax_while, "jax_while", description="lax.while_loop with a counter under jit"),
         jax_jit(jax_python_loop, "jax_unrolled", sizes=unrolled_sizes,
@@ -214,7 +214,7 @@ WORKLOADS = (
             numpy_impl(numpy_scan_loss_and_grad, description="NumPy, forward and hand-written "
                        "backward Python loops over time"),
             jax_jit(jax_scan_value_and_grad, "jax_scan_grad",
-                    description="jax.value_and_grad through lax.scan under jit"),
+                    description="jax.value_and_grad through lax.scan under jit", roles=("compiled",)),
         ),
         cost_fn=scan_cost,
         # The loss sums steps*d squares and each gradient entry sums `steps` products whose

@@ -36,7 +36,8 @@ WORKLOADS = (
         description=__doc__,
         sizes={"S": {"n": 64}, "M": {"n": 512}, "L": {"n": 2400}},
         make_inputs_fn=make_inputs,
-        implementations=(numpy_impl(matmul), jax_jit(matmul), jax_eager(matmul)),
+        implementations=(numpy_impl(matmul), jax_jit(matmul, roles=("compiled",)), jax_eager(matmul)),
+        threads=True,
         cost_fn=cost,
         # Entries are sums of n products of N(0,1) values (magnitude ~sqrt(n)); blocked
         # summation error grows like eps*sqrt(n)*|entry|.  atol covers entries near zero at

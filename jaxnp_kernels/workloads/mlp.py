@@ -51,7 +51,7 @@ WORKLOADS = (
                "M": {"batch": 1024, "d_in": 512, "d_hidden": 1024, "d_out": 256},
                "L": {"batch": 65536, "d_in": 256, "d_hidden": 256, "d_out": 32}},
         make_inputs_fn=make_inputs,
-        implementations=(numpy_impl(numpy_mlp), jax_jit(jax_mlp), jax_eager(jax_mlp)),
+        implementations=(numpy_impl(numpy_mlp), jax_jit(jax_mlp, roles=("compiled",)), jax_eager(jax_mlp)),
         cost_fn=cost,
         tolerance={"float32": (1e-4, 1e-4), "float64": (1e-10, 1e-11)},
     ),

@@ -65,8 +65,9 @@ WORKLOADS = (
         implementations=(
             numpy_impl(numpy_azimint, description="NumPy, bin index + np.bincount"),
             numpy_impl(numpy_masks, "numpy_masks", sizes=("S",),
-                       description="NumPy, a boolean mask per bin (NPBench's naive kernel)"),
-            jax_jit(jax_azimint, description="segment sums with .at[].add under jit"),
+                       description="NumPy, a boolean mask per bin (NPBench's naive kernel)",
+                       roles=("numpy_alternative",)),
+            jax_jit(jax_azimint, description="segment sums with .at[].add under jit", roles=("compiled",)),
             jax_eager(jax_azimint),
         ),
         cost_fn=cost,

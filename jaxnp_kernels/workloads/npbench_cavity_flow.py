@@ -145,7 +145,7 @@ WORKLOADS = (
         make_inputs_fn=make_inputs,
         implementations=(
             numpy_impl(numpy_cavity, description="NumPy, shifted slices in Python loops"),
-            jax_jit(jax_cavity, description="both loops as lax.fori_loop under jit"),
+            jax_jit(jax_cavity, description="both loops as lax.fori_loop under jit", roles=("compiled",)),
             # ~0.5 ms per dispatched operation here: about 10 s per call at M
             jax_eager(jax_cavity_python_loops, sizes=("S",),
                       description="Python loops, JAX operations dispatched one by one (no jit)"),

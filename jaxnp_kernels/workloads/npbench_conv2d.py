@@ -78,7 +78,7 @@ WORKLOADS = (
         make_inputs_fn=make_inputs,
         implementations=(
             numpy_impl(numpy_conv, description="NumPy, k^2 shifted-slice matrix products accumulated in place"),
-            jax_jit(jax_conv, description="the same formulation under jit"),
+            jax_jit(jax_conv, description="the same formulation under jit", roles=("compiled",)),
             jax_jit(jax_lax_conv, "jax_lax_conv", description="lax.conv_general_dilated under jit"),
             # op by op at L is nine big matrix products, ~1 s per call here: S and M show the jit claim
             jax_eager(jax_conv, sizes=("S", "M")),

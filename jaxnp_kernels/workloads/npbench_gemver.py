@@ -51,7 +51,7 @@ WORKLOADS = (
         description=__doc__,
         sizes={"S": {"n": 100}, "M": {"n": 2000}, "L": {"n": 4096}},
         make_inputs_fn=make_inputs,
-        implementations=(numpy_impl(numpy_gemver), jax_jit(jax_gemver), jax_eager(jax_gemver)),
+        implementations=(numpy_impl(numpy_gemver), jax_jit(jax_gemver, roles=("compiled",)), jax_eager(jax_gemver)),
         cost_fn=cost,
         # w sums n products of O(10^2) terms (|w| up to ~10^5 at L): float32 reaches ~1e-7 of
         # the largest partial sums, hence the absolute part for entries that cancel to near zero.

@@ -69,7 +69,7 @@ WORKLOADS = (
         make_inputs_fn=make_inputs,
         implementations=(
             numpy_impl(numpy_nbody, description="NumPy, broadcast separations contracted by einsum"),
-            jax_jit(jax_nbody, description="broadcast-and-sum chain under jit (fused by XLA)"),
+            jax_jit(jax_nbody, description="broadcast-and-sum chain under jit (fused by XLA)", roles=("compiled",)),
             # op by op at L materialises every N x N x 3 temporary, ~1 s per call here
             jax_eager(jax_nbody, sizes=("S", "M")),
         ),

@@ -106,11 +106,11 @@ WORKLOADS = (
         make_inputs_fn=make_inputs,
         implementations=(
             numpy_impl(numpy_layer),
-            jax_jit(jax_layer, description="one device, under jit"),
+            jax_jit(jax_layer, description="one device, under jit", roles=("compiled",)),
             jax_eager(jax_layer),
-            jax_jit(jax_layer, "jax_sharded", placement=place_rows_sharded,
+            jax_jit(jax_layer, "jax_sharded", placement=place_rows_sharded, roles=("sharded",),
                     description="rows sharded over 2 devices (NamedSharding), jit partitions"),
-            jax_jit(jax_shard_map_layer, "jax_shard_map", placement=place_rows_sharded,
+            jax_jit(jax_shard_map_layer, "jax_shard_map", placement=place_rows_sharded, roles=("sharded",),
                     description="explicit per-device program with shard_map over 2 devices"),
             # Built directly: pmap compiles by itself, so jit=False, but it needs a placement.
             Implementation("jax_pmap", "jax", jax_pmap_layer, jit=False, placement=place_per_device,

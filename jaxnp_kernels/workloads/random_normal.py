@@ -82,7 +82,7 @@ WORKLOADS = (
         make_inputs_fn=make_inputs,
         implementations=(
             numpy_impl(numpy_normal, description="NumPy Generator.standard_normal (PCG64, ziggurat)"),
-            jax_jit(jax_normal, description="jax.random.normal with an explicit key, under jit"),
+            jax_jit(jax_normal, description="jax.random.normal with an explicit key, under jit", roles=("compiled",)),
             jax_eager(jax_normal, description="jax.random.normal with an explicit key, no outer jit"),
         ),
         cost_fn=cost,

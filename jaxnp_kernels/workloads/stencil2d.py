@@ -83,7 +83,8 @@ WORKLOADS = (
         make_inputs_fn=make_inputs,
         implementations=(
             numpy_impl(numpy_jacobi, description="NumPy, shifted slices, Python loop"),
-            jax_jit(jax_fori, "jax_fori", description="u.at[1:-1, 1:-1].set in lax.fori_loop under jit"),
+            jax_jit(jax_fori, "jax_fori", description="u.at[1:-1, 1:-1].set in lax.fori_loop under jit",
+                    roles=("compiled",)),
             jax_jit(jax_fori_where, "jax_fori_where",
                     description="whole-grid select in lax.fori_loop under jit"),
             jax_jit(jax_unrolled, "jax_jit", description="Python loop unrolled under jit"),

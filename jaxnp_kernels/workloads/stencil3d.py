@@ -65,7 +65,7 @@ WORKLOADS = (
         make_inputs_fn=make_inputs,
         implementations=(
             numpy_impl(numpy_penalty_and_grad, description="NumPy, hand-written gradient"),
-            jax_jit(jax_value_and_grad, "jax_value_and_grad"),
+            jax_jit(jax_value_and_grad, "jax_value_and_grad", roles=("compiled",)),
             jax_eager(jax_value_and_grad, "jax_eager", sizes=("S", "M")),  # over 1 s per call at L
         ),
         cost_fn=cost,

@@ -85,11 +85,12 @@ WORKLOADS = (
         implementations=(
             numpy_impl(numpy_batched, description="NumPy, batch axis threaded through by hand"),
             numpy_impl(numpy_loop, "numpy_loop", sizes=("S", "M"),
-                       description="NumPy, Python loop over examples"),
-            jax_jit(jax_vmap, "jax_vmap", description="jax.jit(jax.vmap(per_example))"),
+                       description="NumPy, Python loop over examples", roles=("python_loop",)),
+            jax_jit(jax_vmap, "jax_vmap", description="jax.jit(jax.vmap(per_example))",
+                    roles=("compiled", "vmapped")),
             jax_eager(jax_vmap, "jax_eager_vmap", description="jax.vmap without jit"),
             jax_eager(jax_loop, "jax_loop", sizes=("S", "M"),
-                      description="Python loop over a jitted per-example function"),
+                      description="Python loop over a jitted per-example function", roles=("python_loop",)),
         ),
         cost_fn=cost,
         # Distances are ~d (up to ~40).  Inverting float32 covariances with condition numbers
