@@ -129,8 +129,8 @@ def _run_reference(size, seed):
 
 
 def test_metropolis_check_accepts_another_run_and_rejects_broken_chains():
-    x, rates = _run_reference("S", 0)
-    x_other, rates_other = _run_reference("S", 1)
+    x, rates = _run_reference("L", 0)  # 2^16 chains: tight bounds
+    x_other, rates_other = _run_reference("L", 1)
     assert cf.check_metropolis(x_other, x, 0, 0)[0]
     assert cf.check_metropolis(rates_other, rates, 0, 0)[0]
     for wrong in (x * 1.5,  # too wide

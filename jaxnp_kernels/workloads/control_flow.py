@@ -455,7 +455,7 @@ WORKLOADS = (
         claims=("loop",),
         area="control_flow",
         description=METROPOLIS,
-        sizes={"S": {"chains": 256, "steps": 100}, "M": {"chains": 8, "steps": 500},
+        sizes={"S": {"chains": 32, "steps": 100}, "M": {"chains": 8, "steps": 500},
                "L": {"chains": 1 << 16, "steps": 10}},
         make_inputs_fn=make_metropolis_inputs,
         implementations=(
