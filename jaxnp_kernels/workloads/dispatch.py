@@ -22,36 +22,36 @@ DISPATCH_STEPS = """dispatch_steps: a tiny recurrent cell, ``x <- centre(tanh(W 
 
 Each of ``steps`` steps takes the next input row ``u_t``, multiplies the n-vector state by
 the n x n matrix ``W``, adds, applies ``tanh`` and subtracts the mean: five operations
-(matvec, add, tanh, mean, subtract).  The steps are sequential, and at M (n = 16, 200
-steps) each is a few hundred flops, so the many small calls ARE the measured pattern:
-NumPy's reference is the Python loop of tiny NumPy calls ("numpy"), and JAX runs the same
-loop op by op, 1000 dispatches ("jax_eager"), as one call of a jitted step per step, 200
+(matvec, add, tanh, mean, subtract).  The steps are sequential, and at M (n = 16, 200 steps)
+each is a few hundred flops, so the many small calls ARE the measured pattern: NumPy's
+reference is the Python loop of tiny NumPy calls ("numpy"), and JAX runs the same loop op by
+op, about 1000 dispatches ("jax_eager"), as one call of a jitted step per step, 200
 dispatches ("jax_jitted_steps", the common way of jitting a model's step from a Python
 training or sampling loop), and jitted whole, the loop unrolled into one program and one
-dispatch ("jax_jit").  Every form iterates over the rows of ``us`` (``for u in us``):
-JAX splits an array being iterated in one operation, while indexing ``us[t]`` op by op
-would add a dispatch of ~100 us per step, more than the jitted step itself.  At L (n = 4096, 16 steps) every step streams a 64 MB matrix and the
-overheads vanish.  ``W`` is scaled to norm ~0.5, so the cell contracts and float32 stays
-within rounding of float64 whatever the number of steps; the inputs ``u_t`` keep it from
-settling on a fixed point.  Claim: jit.
+dispatch ("jax_jit").  Every form iterates over the rows of ``us`` (``for u in us``): JAX
+splits an array being iterated in one operation, while indexing ``us[t]`` op by op would add
+a dispatch of ~100 us per step, more than the jitted step itself.  At L (n = 4096, 16 steps)
+every step streams a 64 MB matrix and the overheads vanish.  ``W`` is scaled to norm ~0.5,
+so the cell contracts and float32 stays within rounding of float64 whatever the number of
+steps; the inputs ``u_t`` keep it from settling on a fixed point.  Claim: jit.
 """
 
 DISPATCH_PYTREE = """dispatch_pytree: one SGD-with-momentum step over a model's 100 parameter arrays.
 
 The model has 50 layers, each a weight matrix (h x h) and a bias (h); the step reads the
-parameters, their gradients and the velocities (300 arrays) and returns the new
-parameters and velocities (one flat tuple of 200 arrays): ``v <- mu v + g + wd p``, ``p <- p - lr v`` per
-array.  The arrays are passed to the jitted function as 300 arguments; it arranges them
+parameters, their gradients and the velocities (300 arrays) and returns the new parameters
+and velocities (one flat tuple of 200 arrays): ``v <- mu v + g + wd p``, ``p <- p - lr v``
+per array.  The arrays are passed to the jitted function as 300 arguments; it arranges them
 into nested dicts ({"layer_07": {"w": ..., "b": ...}}) and updates them with
 ``jax.tree_util.tree_map``, which costs nothing at run time (passing the nested dicts
-instead would add a pytree flatten per call, then dispatch the same 300 leaves).  NumPy
-does the same per-array work in a Python loop over the 100 arrays (the arrays have
-different shapes, so the loop over them is the natural NumPy form; NumPy computes new
-arrays, as JAX does, rather than updating in place).  At M (h = 16, 27 KB of parameters)
-the time is per-array overhead: 500 NumPy calls against one jitted call whose cost grows
-with its 300 arguments and 200 results.  At L (h = 512, 52 MB of parameters, 260 MB
-moved) XLA fuses each array's update into one pass.  No op-by-op variant: its 500
-dispatches are what ``dispatch_steps`` measures.  Claim: jit.
+instead would add a pytree flatten per call, then dispatch the same 300 leaves).  NumPy does
+the same per-array work in a Python loop over the 100 arrays (the arrays have different
+shapes, so the loop over them is the natural NumPy form; NumPy computes new arrays, as JAX
+does, rather than updating in place).  At M (h = 16, 54 KB of float32 parameters) the time
+is per-array overhead: 600 NumPy calls against one jitted call whose cost grows with its 300
+arguments and 200 results.  At L (h = 512, 52 MB of parameters, 260 MB moved)  XLA fuses
+each array's update into one pass.  No op-by-op variant: its 600 dispatches are what
+``dispatch_steps`` measures.  Claim: jit.
 """
 
 

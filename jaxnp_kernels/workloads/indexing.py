@@ -32,9 +32,8 @@ than the equivalent ``table[idx]``) copies one row per index; JAX's ``table[idx]
 ``jit`` is one XLA gather (plus the normalisation of negative indices, which costs a pass
 over the n indices).  M is a small batch of 1024 lookups in a 1 MB table, where call
 overhead dominates; L is 131 072 lookups in a 128 MB table (32 MB of rows read, 32 MB
-written).  No op-by-op
-variant: the function is a single operation, so without ``jit`` it would time the same
-gather plus one dispatch.  Claim: jit.
+written).  No op-by-op variant: the function is a single operation, so without ``jit`` it
+would time the same gather plus one dispatch.  Claim: jit.
 """
 
 SEGMENT_REDUCE = """segment_reduce: the sum and the maximum of every segment of a sorted, ragged array.
@@ -42,27 +41,27 @@ SEGMENT_REDUCE = """segment_reduce: the sum and the maximum of every segment of 
 n values belong to ``segments`` contiguous segments of random lengths (every segment
 non-empty, ~16 values each), given as a sorted int32 segment id per value, the layout of a
 batch of variable-length sequences or of graph edges sorted by destination.  NumPy's
-idiomatic form for sorted segments is ``np.add.reduceat`` and ``np.maximum.reduceat`` at
-the segment starts (found with ``np.searchsorted`` on the ids; ``reduceat`` needs every
-segment non-empty, which the inputs guarantee); JAX calls ``jax.ops.segment_sum`` and
+idiomatic form for sorted segments is ``np.add.reduceat`` and ``np.maximum.reduceat`` at the
+segment starts (found with ``np.searchsorted`` on the ids; ``reduceat`` needs every segment
+non-empty, which the inputs guarantee); JAX calls ``jax.ops.segment_sum`` and
 ``jax.ops.segment_max`` with ``indices_are_sorted=True``, two scatters in one compiled
 program.  Values are one-dimensional: NumPy's ``reduceat`` along the first axis of a 2-D
-array is several times slower per element, which would put NumPy's L beyond the time
+array is two to three times slower per element, which would put NumPy's L beyond the time
 budget rather than measure anything new.  Claim: jit.
 """
 
 SCATTER_MAX_VMAP = """scatter_max_vmap: a per-example scatter-max with duplicate indices, vmapped over a batch.
 
 Each example updates its own vector ``x`` (``bins`` entries) with k values at indices that
-repeat (k/bins = 4 at M, 16 at L): ``x.at[idx].max(v)``, written for one example and
-batched with ``jax.vmap`` under ``jit`` (a max-pool of each example's points into its own
-bins).  The NumPy reference is vectorised over the batch: it offsets every example's
-indices into one flat index space and calls ``np.maximum.at`` once on the flattened copy
-of ``x`` (NumPy's 1-D fast path; indexing with the tuple ``(batch_row, idx)`` instead is
-2 to 7 times slower).  ``max`` is exact and order-independent, so every implementation
-must agree bitwise, duplicates included.  No Python loop over examples is timed (the
-vmap claim's comparison is the ``vmap`` workload's); this workload tests how XLA's
-batched scatter competes with NumPy's ``ufunc.at``.  Claim: jit.
+repeat (k/bins = 4 at M, 16 at L): ``x.at[idx].max(v)``, written for one example and batched
+with ``jax.vmap`` under ``jit`` (a max-pool of each example's points into its own bins).
+The NumPy reference is vectorised over the batch: it offsets every example's indices into
+one flat index space and calls ``np.maximum.at`` once on the flattened copy of ``x``
+(NumPy's 1-D fast path; indexing with the tuple ``(batch_row, idx)`` instead is 1.5 to 7
+times slower).  ``max`` is exact and order-independent, so every implementation must agree
+bitwise, duplicates included.  No Python loop over examples is timed (the vmap claim's
+comparison is the ``vmap`` workload's); this workload tests how XLA's batched scatter
+competes with NumPy's ``ufunc.at``.  Claim: jit.
 """
 
 
