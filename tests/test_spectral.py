@@ -76,7 +76,8 @@ def test_numpy_convolve_reference_matches_its_definition():
 
 @pytest.mark.parametrize("taps", [1, 2, 4, 9, 10])
 def test_shifted_slices_match_np_convolve_for_odd_and_even_kernels(taps):
-    signal, kernel = spectral.make_signal_inputs(np.random.default_rng(taps), np.dtype("float64"), n=37, taps=taps)
+    rng = np.random.default_rng(taps)
+    signal, kernel = spectral.make_signal_inputs(rng, np.dtype("float64"), n=37, taps=taps)
     with compat.dtype_scope("float64"):
         got = np.asarray(spectral.jax_shifted_convolve(signal, kernel))
     np.testing.assert_allclose(got, np.convolve(signal, kernel, mode="same"), rtol=1e-12, atol=1e-14)
