@@ -1,0 +1,104 @@
+"""Behaviour specific to the "indexing" workloads: gather_rows, segment_reduce, scatter_max_vmap."""
+
+import math
+
+import numpy as np
+import pytest
+
+import jaxnp_kernels as jk
+from jaxnp_kernels import compat
+from jaxnp_kernels.workloads import indexing
+
+GROUP = ("gather_rows", "segment_reduce", "scatter_max_vmap")
+
+
+def _reference(name, size, dtype):
+    w = jk.get(name)
+    inputs = w.make_inputs(size, dtype)
+    return inputs, w.reference.function(*[a.copy() for a in inputs.arrays], **inputs.static)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("workload", GROUP)
+def test_tolerance_catches_a_result_off_by_a_tenth_of_a_percent(workload, dtype):
+    w = jk.get(workload)
+    _, reference = _reference(workload, "S", dtype)
+    w.verify(reference, reference, dtype)  # the reference itself passes
+    leaves = reference if isinstance(reference, tuple) else (reference,)
+    for i in range(len(leaves)):  # every output is checked, not just the first
+        wrong = tuple((np.asarray(leaf) * (1.001 if j == i else 1)).astype(dtype)
+                      for j, leaf in enumerate(leaves))
+        with pytest.raises(jk.VerificationError):
+            w.verify(wrong if isinstance(reference, tuple) else wrong[0], reference, dtype, "scaled")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gather_reference_is_a_row_by_row_copy(dtype):
+    inputs, rows = _reference("gather_rows", "S", dtype)
+    table, idx = inputs.arrays
+    assert rows.dtype == np.dtype(dtype) and rows.shape == (idx.size, table.shape[1])
+    for i, j in enumerate(idx):
+        np.testing.assert_array_equal(rows[i], table[j])
+    assert np.unique(idx).size < idx.size  # rows repeat, as tokens do
+
+
+@pytest.mark.parametrize("size", ["S", "M"])
+def test_segments_are_sorted_contiguous_and_never_empty(size):
+    values, ids = jk.get("segment_reduce").make_inputs(size, "float32").arrays
+    segments = jk.get("segment_reduce").size_params(size)["segments"]
+    assert ids.dtype == np.int32 and values.shape == ids.shape
+    assert np.all(np.diff(ids) >= 0)
+    counts = np.bincount(ids, minlength=segments)
+    assert counts.size == segments and counts.min() >= 1 and counts.max() > counts.min()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_segment_reference_matches_a_loop_over_segments(dtype):
+    inputs, (sums, maxima) = _reference("segment_reduce", "S", dtype)
+    values, ids = inputs.arrays
+    for s in range(inputs.static["segments"]):
+        members = values[ids == s]
+        exact = math.fsum(float(v) for v in members)
+        assert sums[s] == pytest.approx(exact, rel=1e-5 if dtype == "float32" else 1e-12, abs=1e-5)
+        assert maxima[s] == members.max()
+
+
+def test_reduceat_needs_the_non_empty_segments_the_inputs_guarantee():
+    """Why make_segment_inputs gives every segment a value: reduceat misreads an empty one."""
+    values = np.array([1.0, 2.0, 3.0])
+    ids = np.array([0, 0, 2], dtype=np.int32)  # segment 1 is empty
+    sums, maxima = indexing.numpy_segment_reduce(values, ids, segments=3)
+    assert sums[1] == 3.0 and maxima[1] == 3.0  # not 0 and -inf: the next segment's value
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batched_scatter_max_reference_matches_a_loop_over_updates(dtype):
+    inputs, out = _reference("scatter_max_vmap", "S", dtype)
+    x, idx, v = inputs.arrays
+    expected = x.copy()
+    for b in range(x.shape[0]):
+        for i, value in zip(idx[b], v[b]):
+            expected[b, i] = max(expected[b, i], value)
+    np.testing.assert_array_equal(out, expected)
+    assert np.any(out == x) and np.any(out != x)  # some bins keep x, others take an update
+    for b in range(x.shape[0]):  # duplicates within every example
+        assert np.bincount(idx[b]).max() > 1
+
+
+def test_batched_scatter_max_reference_leaves_its_input_alone():
+    x, idx, v = jk.get("scatter_max_vmap").make_inputs("S", "float64").arrays
+    before = x.copy()
+    indexing.numpy_scatter_max_batched(x, idx, v)
+    np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_vmapped_scatter_max_equals_the_per_example_function_applied_to_each_example(dtype):
+    import jax
+
+    x, idx, v = jk.get("scatter_max_vmap").make_inputs("S", dtype).arrays
+    with compat.dtype_scope(dtype):
+        batched = np.asarray(jax.jit(indexing.jax_scatter_max_vmap)(x, idx, v))
+        one = jax.jit(indexing.jax_scatter_max_one)
+        for b in range(x.shape[0]):
+            np.testing.assert_array_equal(batched[b], np.asarray(one(x[b], idx[b], v[b])))
