@@ -24,6 +24,16 @@ def test_every_area_has_a_benchmark_module(area):
     assert (ROOT / "benchmarks" / f"bench_{area}.py").exists(), f"add benchmarks/bench_{area}.py"
 
 
+def test_a_module_whose_area_has_no_workload_in_the_installed_package_has_no_benchmarks(monkeypatch):
+    # asv discovers today's benchmark modules against older commits' packages as well
+    elementwise = jk.get("elementwise")
+    monkeypatch.setattr(jk.registry, "_registry", lambda: {"elementwise": elementwise})
+    assert common.area_classes("control_flow") == {}
+    assert list(common.area_classes("elementwise")) == ["Elementwise"]
+    with pytest.raises(ValueError, match="unknown area 'control_flwo'"):
+        common.area_classes("control_flwo")
+
+
 @pytest.mark.parametrize("workload", jk.names())
 def test_every_workload_has_a_benchmark_class_with_all_implementations(workload):
     w = jk.get(workload)
