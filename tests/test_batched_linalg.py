@@ -111,3 +111,13 @@ def test_cholesky_and_lu_paths_agree_with_numpy_on_spd_systems(dtype):
     rtol = 2e-5 if dtype == "float32" else 1e-10
     np.testing.assert_allclose(lu, reference, rtol=rtol, atol=rtol / 10)
     np.testing.assert_allclose(cholesky, reference, rtol=rtol, atol=rtol / 10)
+
+
+@pytest.mark.parametrize("size", ["S", "M", "L"])
+def test_gradient_sizes_stay_clear_of_the_parallel_triangular_solve_deadlock(size):
+    """jaxlib 0.10.2 splits a batched triangular solve across the CPU thread pool once
+    batch * n^2 >= 200,000 (GetLapackBatchChunkSize); the gradient runs two such solves
+    concurrently and then deadlocks, each waiting for chunks queued behind the other.  A single
+    system never splits."""
+    params = jk.get("batched_solve_grad").size_params(size)
+    assert params["batch"] == 1 or params["batch"] * params["n"] ** 2 < 200_000

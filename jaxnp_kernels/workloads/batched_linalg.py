@@ -1,11 +1,13 @@
 """Batched linear algebra: many small systems solved under ``jax.vmap``, and the gradient through the solve.
 
 Two workloads.  "batched_solve" solves a batch of small symmetric positive definite systems
-``A_i x_i = b_i``; "batched_solve_grad" differentiates a loss through a batched solve of small
-general (non-symmetric) systems.  Both live where per-matrix overhead dominates (thousands of
-8 x 8 systems at size M) and grow the batch at size L.  NumPy's ``np.linalg.solve`` broadcasts
-over leading axes (one gufunc call, a C loop over LAPACK's ``gesv``): that is idiomatic NumPy,
-and the reference.  JAX writes the per-system function and lets ``jax.vmap`` add the batch axis.
+``A_i x_i = b_i`` by LU and by Cholesky; "batched_solve_grad" differentiates a loss through a
+batched solve of small general (non-symmetric) systems.  Both are measured where per-matrix
+overhead dominates (thousands of 8 x 8 systems at size M); at size L the first grows the batch
+(64 MB of 16 x 16 systems), the second solves one large system.  NumPy's ``np.linalg.solve``
+broadcasts over leading axes (one gufunc call, a C loop over LAPACK's ``gesv``): that is
+idiomatic NumPy, and the reference.  JAX writes the per-system function and lets ``jax.vmap``
+add the batch axis.  Claims: vmap (batched_solve), grad (batched_solve_grad).
 """
 
 import jax
@@ -145,11 +147,13 @@ BATCHED_SOLVE_GRAD = Workload(
         "hand-written adjoint: lambda = solve(A^T, w) is d/db and -outer(lambda, x) is d/dA; NumPy "
         "has no reusable LU, so it factors every matrix twice.  JAX differentiates "
         "jax.vmap(jnp.linalg.solve) with jax.grad, whose transpose rule reuses the forward LU.  "
-        "M is 2048 systems of 8 x 8.  L is 32768 of them (8 MB of matrices, large_arrays=False: "
-        "the batch grows 16x): on JAX 0.10.2 this two-output gradient never finishes (the process "
-        "hangs, idle) from 65536 systems of 8 x 8 (16 MB) upwards, while 0.4.31 runs it.  "
+        "M is 2048 systems of 8 x 8, where per-system overhead dominates; L is one large system of "
+        "768 x 768 (2.3 MB, large_arrays=False: the work grows as n^3), blocked LAPACK on both sides.  "
+        "A large batch is left out on purpose: on JAX 0.10.2 this gradient deadlocks from a few "
+        "thousand 8 x 8 systems up (its two independent batched triangular solves each wait on the "
+        "same CPU thread pool for their own chunks; 0.4.31 runs it).  "
         "Claim: grad."),
-    sizes={"S": {"batch": 16, "n": 4}, "M": {"batch": 2048, "n": 8}, "L": {"batch": 32768, "n": 8}},
+    sizes={"S": {"batch": 16, "n": 4}, "M": {"batch": 2048, "n": 8}, "L": {"batch": 1, "n": 768}},
     make_inputs_fn=make_general_systems,
     implementations=(
         numpy_impl(numpy_solve_grad, description="NumPy, hand-written adjoint (two LU solves per system)"),
