@@ -1,0 +1,94 @@
+"""Behaviour specific to axis_reductions, summed_area_table and top_k.
+
+Each NumPy reference is checked against its definition computed independently (exact sums with
+math.fsum, sums of sub-rectangles, a full sort), ties are checked to leave top_k's values
+comparable, and the tolerances are checked to reject a result off by a tenth of a percent.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import jaxnp_kernels as jk
+from jaxnp_kernels import compat
+from jaxnp_kernels.workloads import scans_and_sorts
+
+WORKLOADS = ("axis_reductions", "summed_area_table", "top_k")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_tolerance_catches_any_output_off_by_a_tenth_of_a_percent(workload, dtype):
+    w = jk.get(workload)
+    inputs = w.make_inputs("S", dtype)
+    reference = w.reference.function(*inputs.arrays, **inputs.static)
+    w.verify(reference, reference, dtype)
+    leaves = list(reference) if isinstance(reference, tuple) else [reference]
+    for i, leaf in enumerate(leaves):
+        wrong = [np.asarray(x) for x in leaves]
+        if leaf.dtype.kind == "f":
+            wrong[i] = (wrong[i] * 1.001).astype(dtype)
+        else:  # an index: off by one position
+            wrong[i] = (wrong[i] + 1) % inputs.arrays[0].shape[1]
+        with pytest.raises(jk.VerificationError):
+            w.verify(tuple(wrong) if isinstance(reference, tuple) else wrong[0], reference, dtype,
+                     f"output {i} off by 0.1% (or one index)")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_axis_reductions_match_exact_sums_and_plain_loops(dtype):
+    (x,) = jk.get("axis_reductions").make_inputs("S", dtype).arrays
+    col_sum, row_sum, col_max, row_max, row_argmax = scans_and_sorts.numpy_axis_reductions(x)
+    rows, cols = x.shape
+    exact_cols = [math.fsum(float(x[i, j]) for i in range(rows)) for j in range(cols)]
+    exact_rows = [math.fsum(float(v) for v in x[i]) for i in range(rows)]
+    rtol, atol = jk.get("axis_reductions").tolerance_for(dtype)
+    np.testing.assert_allclose(col_sum, exact_cols, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(row_sum, exact_rows, rtol=rtol, atol=atol)
+    np.testing.assert_array_equal(col_max, [max(x[:, j]) for j in range(cols)])
+    np.testing.assert_array_equal(row_max, [max(x[i]) for i in range(rows)])
+    assert row_argmax.dtype == np.int32
+    assert [int(k) for k in row_argmax] == [max(range(cols), key=lambda j: x[i, j]) for i in range(rows)]
+
+
+def test_jax_argmax_is_int32_in_both_precisions():
+    import jax
+
+    for dtype in ("float32", "float64"):
+        (x,) = jk.get("axis_reductions").make_inputs("S", dtype).arrays
+        with compat.dtype_scope(dtype):
+            out = jax.jit(scans_and_sorts.jax_axis_reductions)(x)
+        assert np.asarray(out[-1]).dtype == np.int32
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_summed_area_table_gives_every_rectangle_sum_in_four_lookups(dtype):
+    (x,) = jk.get("summed_area_table").make_inputs("S", dtype).arrays
+    table = scans_and_sorts.numpy_summed_area_table(x).astype(np.float64)
+    padded = np.pad(table, ((1, 0), (1, 0)))
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        r0, r1 = sorted(rng.choice(x.shape[0] + 1, 2, replace=False))
+        c0, c1 = sorted(rng.choice(x.shape[1] + 1, 2, replace=False))
+        direct = math.fsum(float(v) for v in x[r0:r1, c0:c1].ravel())
+        lookups = padded[r1, c1] - padded[r0, c1] - padded[r1, c0] + padded[r0, c0]
+        assert abs(lookups - direct) <= rtol * padded[-1, -1], (r0, r1, c0, c1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_top_k_reference_is_the_head_of_a_full_descending_sort(dtype):
+    inputs = jk.get("top_k").make_inputs("S", dtype)
+    (x,), k = inputs.arrays, inputs.static["k"]
+    np.testing.assert_array_equal(scans_and_sorts.numpy_top_k(x, k), np.sort(x, axis=1)[:, ::-1][:, :k])
+
+
+def test_top_k_values_agree_when_values_tie():
+    import jax
+
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 6, (40, 30)).astype(np.float32)  # many ties, also across the k-th place
+    expected = np.sort(x, axis=1)[:, ::-1][:, :7]
+    np.testing.assert_array_equal(scans_and_sorts.numpy_top_k(x, 7), expected)
+    np.testing.assert_array_equal(np.asarray(jax.jit(scans_and_sorts.jax_top_k, static_argnums=1)(x, 7)), expected)
