@@ -73,17 +73,28 @@ def asv_name(benchmark, params):
 
 
 def test_declared_selections_cover_every_workload_and_say_what_they_leave_out():
-    main = selections.resolve("main")
-    matches = lambda name: any(re.search(p, name) for p in main.patterns)  # noqa: E731
+    main, full = selections.resolve("main"), selections.resolve("full")
+    in_main = lambda name: any(re.search(p, name) for p in main.patterns)  # noqa: E731
+    in_full = lambda name: any(re.search(p, name) for p in full.patterns)  # noqa: E731
+    left_to_full = 0
     for w in jk.all_workloads():
         cls = jk.registry.camel_name(w.name)
-        assert matches(asv_name(f"bench_x.{cls}.time_run", ["'numpy'", "'M'", "'float32'"]))
-        assert not matches(asv_name(f"bench_x.{cls}.time_run", ["'numpy'", "'M'", "'float64'"]))
-        assert not matches(asv_name(f"bench_x.{cls}.time_run", ["'numpy'", "'L'", "'float32'"]))
-        full = selections.resolve("full")
+        timing = lambda impl, size="M", dtype="float32": asv_name(  # noqa: E731
+            f"bench_x.{cls}.time_run", [f"'{impl}'", f"'{size}'", f"'{dtype}'"])
+        for impl in w.implementations:
+            read_by_a_verdict = impl.name == "numpy" or bool(selections.VERDICT_ROLES.intersection(impl.roles))
+            assert in_main(timing(impl.name)) == read_by_a_verdict, (w.name, impl.name)
+            assert in_full(timing(impl.name))
+            left_to_full += not read_by_a_verdict
+        assert in_main(timing(w.compiled.name)) and in_full(timing(w.compiled.name, "L"))
+        if w.role("op_by_op"):
+            assert in_main(timing(w.role("op_by_op").name))
+        assert not in_main(timing("numpy", "M", "float64")) and not in_full(timing("numpy", "M", "float64"))
+        assert not in_main(timing("numpy", "L"))
         assert any(re.search(p, asv_name("bench_speedup.Speedup.track_vs_numpy",
                                          [f"'{w.name}/{w.compiled.name}'", "'float32'"])) for p in full.patterns)
-    assert "float64" in main.description and "L" in main.description
+    assert left_to_full > 0  # e.g. conv2d's jax_lax_conv, dispatch_steps' jax_jitted_steps
+    assert "float64" in main.description and "L" in main.description and "float64" in full.description
     assert selections.resolve(r"FusedChain\.time_run").name == "custom"
     with pytest.raises(ValueError, match="neither a selection"):
         selections.resolve("(unclosed")

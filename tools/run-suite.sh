@@ -18,9 +18,9 @@
 #
 # Side by side: every benchmark combination is measured by 6 processes per release, alternating
 # between the releases' environments (jaxnp-releases run, see README "How releases are compared").
-# Main selection: every workload's time_run at size M in float32 and the speedup of its first jitted
-# implementation (float64 and size L are the full selection's: the main job must fit 15 minutes on
-# 2 cores).  The figure benchmarks are measured once per environment by plain asv run, with few
+# Main selection: every workload's time_run at size M in float32, of the implementations the verdicts
+# and the claims scorecard read (NumPy, compiled, op by op, a claim's roles); the other variants, size
+# L and the speedups are the full selection's (the main job must fit 15 minutes on 2 cores).  The figure benchmarks are measured once per environment by plain asv run, with few
 # samples: compile, memory and machine in the main job, also roofline and threads in the full run;
 # shown per release, never judged between releases (exact byte counts excepted).
 # Results accumulate in .asv/results and are never replaced (asv result files append samples; each
