@@ -63,3 +63,11 @@ def test_the_slowed_kernel_computes_its_extra_share_on_the_leading_inputs():
     out = slowed(x)
     assert seen == [8, 2]                                   # the whole input, then its first 25%
     np.testing.assert_allclose(np.asarray(out), x * 2.0)    # the extra result weighs 1e-30
+
+
+def test_steadiness_of_a_directory_that_is_not_asv_results_exits_2_naming_it(tmp_path):
+    missing = tmp_path / "not-there"
+    done = subprocess.run([sys.executable, str(CALIBRATION / "calibrate.py"), "steadiness", str(missing),
+                           str(tmp_path)], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 2
+    assert str(missing) in done.stderr and "Traceback" not in done.stderr

@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from jaxnp_kernels.report import compare  # noqa: E402
 from jaxnp_kernels.report.build import is_numpy_timing  # noqa: E402
+from jaxnp_kernels.report.results import BadResults  # noqa: E402
 from jaxnp_kernels.report.sessions import read_sessions  # noqa: E402
 
 CALIBRATION = ROOT / ".asv" / "calibration"
@@ -233,7 +234,11 @@ def main(argv=None) -> int:
     p.add_argument("dirs", nargs=2, type=pathlib.Path)
     p.set_defaults(func=cmd_steadiness)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BadResults as error:  # a directory that is not asv results, a damaged file: named, exit 2
+        print(f"calibrate.py: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
