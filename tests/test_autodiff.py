@@ -11,9 +11,6 @@ import pytest
 import jaxnp_kernels as jk
 from jaxnp_kernels.workloads import grad_logistic, jacobian, stencil3d, vmap_mahalanobis
 
-WORKLOADS = ("vmap", "grad", "jacobian_tall", "jacobian_wide", "stencil3d")
-
-
 def central_difference(f, x, h=1e-6):
     """d f / d x for a scalar or vector f of a float64 vector x, one coordinate at a time."""
     columns = []
@@ -22,22 +19,6 @@ def central_difference(f, x, h=1e-6):
         step[i] = h
         columns.append((np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * h))
     return np.stack(columns, axis=-1)
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("workload", WORKLOADS)
-def test_tolerance_catches_any_output_off_by_a_tenth_of_a_percent(workload, dtype):
-    w = jk.get(workload)
-    inputs = w.make_inputs("S", dtype)
-    reference = w.reference.function(*inputs.arrays, **inputs.static)
-    w.verify(reference, reference, dtype)
-    leaves = list(reference) if isinstance(reference, tuple) else [reference]
-    for i in range(len(leaves)):
-        wrong = [np.asarray(leaf) for leaf in leaves]
-        wrong[i] = (wrong[i] * 1.001).astype(dtype)
-        with pytest.raises(jk.VerificationError):
-            w.verify(tuple(wrong) if isinstance(reference, tuple) else wrong[0], reference, dtype,
-                     f"output {i} scaled by 1.001")
 
 
 def test_hand_written_logistic_gradient_matches_finite_differences():

@@ -13,25 +13,6 @@ import jaxnp_kernels as jk
 from jaxnp_kernels import compat
 from jaxnp_kernels.workloads import batched_linalg
 
-WORKLOADS = ("batched_solve", "batched_solve_grad")
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("workload", WORKLOADS)
-def test_tolerance_catches_any_output_off_by_a_tenth_of_a_percent(workload, dtype):
-    w = jk.get(workload)
-    inputs = w.make_inputs("S", dtype)
-    reference = w.reference.function(*inputs.arrays, **inputs.static)
-    w.verify(reference, reference, dtype)
-    leaves = list(reference) if isinstance(reference, tuple) else [reference]
-    for i in range(len(leaves)):
-        wrong = [np.asarray(leaf) for leaf in leaves]
-        wrong[i] = (wrong[i] * 1.001).astype(dtype)
-        with pytest.raises(jk.VerificationError):
-            w.verify(tuple(wrong) if isinstance(reference, tuple) else wrong[0], reference, dtype,
-                     f"output {i} scaled by 1.001")
-
-
 @pytest.mark.parametrize("size", ["S", "M"])
 def test_spd_systems_are_symmetric_positive_definite_and_well_conditioned(size):
     a, b = jk.get("batched_solve").make_inputs(size, "float64").arrays

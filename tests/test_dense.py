@@ -11,18 +11,6 @@ from jaxnp_kernels.workloads import folding, random_normal
 ELEMENTWISE_CHECKED = ("dot_reduction", "folding", "logsumexp", "matmul", "mlp")
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("workload", ELEMENTWISE_CHECKED)
-def test_tolerance_catches_a_result_off_by_a_tenth_of_a_percent(workload, dtype):
-    w = jk.get(workload)
-    inputs = w.make_inputs("S", dtype)
-    reference = w.reference.function(*inputs.arrays, **inputs.static)
-    w.verify(reference, reference, dtype)  # the reference itself passes
-    wrong = (np.asarray(reference) * 1.001).astype(dtype)
-    with pytest.raises(jk.VerificationError):
-        w.verify(wrong, reference, dtype, "scaled by 1.001")
-
-
 def test_sum_of_product_materialises_a_temporary_and_dot_does_not():
     n_bytes = jk.get("dot_reduction").make_inputs("S", "float64").arrays[0].nbytes
     naive = jk.Case("dot_reduction", "numpy", "S", "float64").memory_profile()

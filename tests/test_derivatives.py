@@ -12,12 +12,8 @@ import functools
 import numpy as np
 import pytest
 
-import jaxnp_kernels as jk
 from jaxnp_kernels import compat
 from jaxnp_kernels.workloads import derivatives
-
-WORKLOADS = ("hessian", "custom_jvp", "checkpoint_scan")
-
 
 def central_difference(f, x, h=1e-6):
     """d f / d x for a scalar or vector f of a float64 vector x, one coordinate at a time."""
@@ -27,20 +23,6 @@ def central_difference(f, x, h=1e-6):
         step[i] = h
         columns.append((np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * h))
     return np.stack(columns, axis=-1)
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("workload", WORKLOADS)
-def test_tolerance_catches_any_output_off_by_a_tenth_of_a_percent(workload, dtype):
-    w = jk.get(workload)
-    inputs = w.make_inputs("S", dtype)
-    reference = w.reference.function(*inputs.arrays, **inputs.static)
-    w.verify(reference, reference, dtype)
-    for i in range(len(reference)):
-        wrong = [np.asarray(leaf) for leaf in reference]
-        wrong[i] = (wrong[i] * 1.001).astype(dtype)
-        with pytest.raises(jk.VerificationError):
-            w.verify(tuple(wrong), reference, dtype, f"output {i} scaled by 1.001")
 
 
 # -- hessian ----------------------------------------------------------------------------------

@@ -9,27 +9,10 @@ import jaxnp_kernels as jk
 from jaxnp_kernels import compat
 from jaxnp_kernels.workloads import indexing
 
-GROUP = ("gather_rows", "segment_reduce", "scatter_max_vmap")
-
-
 def _reference(name, size, dtype):
     w = jk.get(name)
     inputs = w.make_inputs(size, dtype)
     return inputs, w.reference.function(*[a.copy() for a in inputs.arrays], **inputs.static)
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("workload", GROUP)
-def test_tolerance_catches_a_result_off_by_a_tenth_of_a_percent(workload, dtype):
-    w = jk.get(workload)
-    _, reference = _reference(workload, "S", dtype)
-    w.verify(reference, reference, dtype)  # the reference itself passes
-    leaves = reference if isinstance(reference, tuple) else (reference,)
-    for i in range(len(leaves)):  # every output is checked, not just the first
-        wrong = tuple((np.asarray(leaf) * (1.001 if j == i else 1)).astype(dtype)
-                      for j, leaf in enumerate(leaves))
-        with pytest.raises(jk.VerificationError):
-            w.verify(wrong if isinstance(reference, tuple) else wrong[0], reference, dtype, "scaled")
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -10,24 +10,6 @@ import jaxnp_kernels as jk
 from jaxnp_kernels import compat
 from jaxnp_kernels.workloads import loops
 
-GROUP = ("loop_tiny_body", "loop_large_body", "scan_grad", "inplace_set", "scatter_add", "stencil2d")
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("workload", GROUP)
-def test_tolerance_catches_a_result_off_by_a_tenth_of_a_percent(workload, dtype):
-    w = jk.get(workload)
-    inputs = w.make_inputs("S", dtype)
-    reference = w.reference.function(*[a.copy() for a in inputs.arrays], **inputs.static)
-    w.verify(reference, reference, dtype)  # the reference itself passes
-    leaves = reference if isinstance(reference, tuple) else (reference,)
-    for i in range(len(leaves)):  # every output is checked, not just the first
-        wrong = tuple((np.asarray(leaf) * (1.001 if j == i else 1)).astype(dtype)
-                      for j, leaf in enumerate(leaves))
-        with pytest.raises(jk.VerificationError):
-            w.verify(wrong if isinstance(reference, tuple) else wrong[0], reference, dtype, "scaled")
-
-
 def test_hand_written_scan_gradient_matches_central_differences():
     rng = np.random.default_rng(3)
     a, xs = loops.make_scan_inputs(rng, np.dtype("float64"), steps=40, d=5)

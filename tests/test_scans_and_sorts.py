@@ -14,28 +14,6 @@ import jaxnp_kernels as jk
 from jaxnp_kernels import compat
 from jaxnp_kernels.workloads import scans_and_sorts
 
-WORKLOADS = ("axis_reductions", "summed_area_table", "top_k")
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("workload", WORKLOADS)
-def test_tolerance_catches_any_output_off_by_a_tenth_of_a_percent(workload, dtype):
-    w = jk.get(workload)
-    inputs = w.make_inputs("S", dtype)
-    reference = w.reference.function(*inputs.arrays, **inputs.static)
-    w.verify(reference, reference, dtype)
-    leaves = list(reference) if isinstance(reference, tuple) else [reference]
-    for i, leaf in enumerate(leaves):
-        wrong = [np.asarray(x) for x in leaves]
-        if leaf.dtype.kind == "f":
-            wrong[i] = (wrong[i] * 1.001).astype(dtype)
-        else:  # an index: off by one position
-            wrong[i] = (wrong[i] + 1) % inputs.arrays[0].shape[1]
-        with pytest.raises(jk.VerificationError):
-            w.verify(tuple(wrong) if isinstance(reference, tuple) else wrong[0], reference, dtype,
-                     f"output {i} off by 0.1% (or one index)")
-
-
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_axis_reductions_match_exact_sums_and_plain_loops(dtype):
     (x,) = jk.get("axis_reductions").make_inputs("S", dtype).arrays
