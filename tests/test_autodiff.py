@@ -1,8 +1,8 @@
 """Behaviour specific to the "autodiff" group: vmap, grad, jacobian_tall/wide, stencil3d.
 
 The hand-written NumPy derivatives are the references every JAX implementation is checked
-against, so they are checked here against central finite differences; the tolerances are
-checked to reject a result off by a tenth of a percent.
+against, so they are checked here against central finite differences (the tolerances'
+check is every workload's, in test_workloads.py).
 """
 
 import numpy as np
@@ -11,14 +11,7 @@ import pytest
 import jaxnp_kernels as jk
 from jaxnp_kernels.workloads import grad_logistic, jacobian, stencil3d, vmap_mahalanobis
 
-def central_difference(f, x, h=1e-6):
-    """d f / d x for a scalar or vector f of a float64 vector x, one coordinate at a time."""
-    columns = []
-    for i in range(x.size):
-        step = np.zeros_like(x)
-        step[i] = h
-        columns.append((np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * h))
-    return np.stack(columns, axis=-1)
+from finite_differences import central_difference  # tests/finite_differences.py
 
 
 def test_hand_written_logistic_gradient_matches_finite_differences():

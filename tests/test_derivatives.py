@@ -3,8 +3,7 @@
 The hand-written NumPy derivatives are the references every JAX implementation is checked
 against, so they are checked here against central finite differences; the custom_jvp rule
 is checked where a naive formula overflows; the checkpointed gradient is checked to hold
-fewer temporaries than the stored trajectory, and the plain one more; the tolerances are
-checked to reject any output off by a tenth of a percent.
+fewer temporaries than the stored trajectory, and the plain one more.
 """
 
 import functools
@@ -15,14 +14,7 @@ import pytest
 from jaxnp_kernels import compat
 from jaxnp_kernels.workloads import derivatives
 
-def central_difference(f, x, h=1e-6):
-    """d f / d x for a scalar or vector f of a float64 vector x, one coordinate at a time."""
-    columns = []
-    for i in range(x.size):
-        step = np.zeros_like(x)
-        step[i] = h
-        columns.append((np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * h))
-    return np.stack(columns, axis=-1)
+from finite_differences import central_difference  # tests/finite_differences.py
 
 
 # -- hessian ----------------------------------------------------------------------------------

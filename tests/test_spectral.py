@@ -2,7 +2,7 @@
 
 The NumPy references are checked against their definitions computed without an FFT or
 np.convolve (a periodic Gaussian blur as a sum of rolled images, a convolution as a plain
-loop), and the tolerances are checked to reject a result off by a tenth of a percent.
+loop).
 """
 
 import numpy as np
