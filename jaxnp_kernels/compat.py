@@ -17,6 +17,11 @@ Checked on 0.4.31 and 0.10.2 (CPU):
   buffers that was loaded from the persistent compilation cache (written by an earlier
   process, read by this one); 0.10.2 does not.  :func:`without_persistent_cache` turns the
   cache off in a process that is about to compile such an executable.
+- JAX 0.5.3 on CPU computes a wrong result (deviation 0.79, every time) with map_kepler's
+  ``jax_vmap`` (``vmap`` of a ``while_loop``) when its executable is loaded from the
+  persistent compilation cache; compiled afresh it is right, and 0.4.31, 0.4.38, 0.6.2 and
+  later are right either way.  Found by the side-by-side runner's per-process verification;
+  :func:`persistent_cache_is_safe` keeps such cases out of the cache.
 """
 
 from __future__ import annotations
@@ -143,9 +148,21 @@ def device_description() -> dict[str, str | int]:
     }
 
 
+#: Cases whose executable, loaded from the persistent compilation cache, computes a wrong
+#: result on these JAX releases (see the module docstring).
+WRONG_FROM_PERSISTENT_CACHE = {("map_kepler", "jax_vmap"): ("0.5.3",)}
+
+
+def persistent_cache_is_safe(workload: str, implementation: str, donates: bool) -> bool:
+    """Whether this case may load its executable from the persistent compilation cache here."""
+    if donates:  # JAX 0.4.31 crashes on a cached donating executable; no release needs the speed
+        return False
+    return jax_version() not in WRONG_FROM_PERSISTENT_CACHE.get((workload, implementation), ())
+
+
 def without_persistent_cache() -> None:
     """Turn JAX's persistent compilation cache off in this process, before its next compile
-    (an executable with donated buffers must not come from it: see the module docstring)."""
+    (for a case :func:`persistent_cache_is_safe` rejects)."""
     if hasattr(jax.config, "jax_enable_compilation_cache"):
         jax.config.update("jax_enable_compilation_cache", False)
     jax.config.update("jax_compilation_cache_dir", None)

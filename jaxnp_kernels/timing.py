@@ -121,10 +121,12 @@ class Case:
             reference = _bound(self.workload.reference, self.inputs.static)(
                 *_copy_arrays(self.inputs.arrays))
         self.reference = reference
-        if self.impl.donate_argnums:
+        if self.impl.is_jax:
             from . import compat
 
-            compat.without_persistent_cache()  # JAX 0.4.31 crashes on a cached donating executable
+            if not compat.persistent_cache_is_safe(self.workload.name, self.impl.name,
+                                                   bool(self.impl.donate_argnums)):
+                compat.without_persistent_cache()  # a crash or a wrong result when loaded from it
         with self._scope():
             self._call = self._function()
             self._args = self._device_args()

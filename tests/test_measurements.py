@@ -103,3 +103,21 @@ def test_steadiness_reports_the_spread_and_the_share_of_slow_samples(monkeypatch
     assert result["slow_fraction"] == 0.25
     with pytest.raises(ValueError, match="seconds > 0"):
         machine.steadiness(seconds=0)
+
+
+@pytest.mark.parametrize("release, workload, implementation, donates, cached", [
+    ("0.5.3", "map_kepler", "jax_vmap", False, False),   # wrong results from the cache there
+    ("0.6.2", "map_kepler", "jax_vmap", False, True),
+    ("0.5.3", "map_kepler", "jax_map", False, True),
+    ("0.10.2", "inplace_set", "jax_at_set_donated", True, False),  # 0.4.31 crashes on it
+])
+def test_cases_known_to_break_when_loaded_from_the_persistent_cache_compile_afresh(
+        monkeypatch, release, workload, implementation, donates, cached):
+    from jaxnp_kernels import compat
+
+    monkeypatch.setattr(compat, "jax_version", lambda: release)
+    assert compat.persistent_cache_is_safe(workload, implementation, donates) is cached
+    turned_off = []
+    monkeypatch.setattr(compat, "without_persistent_cache", lambda: turned_off.append(True))
+    jk.Case(workload, implementation, "S", "float32").prepare()
+    assert bool(turned_off) is not cached
