@@ -138,8 +138,12 @@ def sweep(releases: list[str], selection: Selection, measure: Measure, done: lis
 def _measure_with(args) -> Measure:
     """A Measure running real sessions (see :mod:`.runner`) with the command's settings; an
     unfinished session of the same releases, commit and selection (a killed sweep or
-    bisection) is continued, so nothing it measured is measured again."""
+    bisection) is continued, so nothing it measured is measured again.  The commit is pinned
+    once (``HEAD`` resolved now), so a commit made while a search runs changes none of its
+    sessions."""
     from .cli import _generated_config, _session, report_outcome
+
+    args.commit = _commit_hash(args)
 
     def measure(releases, selection):
         session = _session(args, _generated_config(args, releases, False), selection)

@@ -2,6 +2,7 @@
 
 import json
 import math
+import pathlib
 import random
 import re
 import subprocess
@@ -226,3 +227,12 @@ def test_the_runner_refuses_bad_arguments_with_one_line_and_exit_2(args, message
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_a_search_pins_its_commit_once_so_a_commit_made_meanwhile_changes_none_of_its_sessions():
+    import argparse
+
+    args = argparse.Namespace(config=str(pathlib.Path(__file__).resolve().parents[1] / "asv.conf.json"),
+                              commit="HEAD")
+    search._measure_with(args)
+    assert re.fullmatch(r"[0-9a-f]{40}", args.commit)
