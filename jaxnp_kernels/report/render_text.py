@@ -60,7 +60,7 @@ def rule_text(report: Report) -> str:
     """The verdict rule in one sentence, with the report's threshold and alpha."""
     return (f"verdicts only from releases measured side by side (processes alternating, same machine, same "
             f"minutes), each process one value: regression/improvement when the {1 - report.alpha:.1%} "
-            f"interval of the ratio excludes 1 and reaches {report.threshold:g}x; exact byte figures judged "
+            f"interval of the ratio lies beyond 1.05x and reaches {report.threshold:g}x; exact byte figures judged "
             "from 1 MiB; values measured apart are shown, never judged")
 
 
