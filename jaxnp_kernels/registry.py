@@ -259,6 +259,10 @@ class Workload:
         loop steps, a bigger compile-time graph, more pairwise interactions).
       threads: whether its NumPy and compiled implementations are timed with one thread
         and with all cores (the threads claim's cases).
+      atol_scales_with_output: whether ``atol`` is a fraction of each output's largest
+        magnitude rather than an absolute figure: for outputs of very different sizes whose
+        entries are sums that cancel (their rounding error follows the size of the terms,
+        not of the sum), so one tolerance fits every output and every size.
     """
 
     name: str
@@ -274,6 +278,7 @@ class Workload:
     check: Callable[..., tuple[bool, str]] | None = None
     large_arrays: bool = True
     threads: bool = False
+    atol_scales_with_output: bool = False
 
     def __post_init__(self):
         problems = []
@@ -400,15 +405,17 @@ class Workload:
             if self.check is not None:
                 ok, detail = self.check(g, w, rtol, atol)
             else:
-                ok = bool(np.allclose(g, w, rtol=rtol, atol=atol, equal_nan=False))
+                output_atol = atol * float(np.abs(w).max(initial=0.0)) if self.atol_scales_with_output else atol
+                ok = bool(np.allclose(g, w, rtol=rtol, atol=output_atol, equal_nan=False))
                 if ok and not np.isfinite(w).all():
                     ok, detail = False, "reference is not finite: the workload's inputs are out of domain"
                 elif not ok:  # the deviations cost more than the check: only for the message
                     abs_dev, rel_dev = _max_deviation(g, w)
                     detail = f"largest deviation {abs_dev:.3g} absolute, {rel_dev:.3g} relative"
             if not ok:
+                scaled = " x the output's largest magnitude" if self.atol_scales_with_output else ""
                 raise VerificationError(f"{where}: output {i} differs from the NumPy reference "
-                                        f"beyond rtol={rtol:g}, atol={atol:g}: {detail}")
+                                        f"beyond rtol={rtol:g}, atol={atol:g}{scaled}: {detail}")
 
 
 def _is_dtype_like(dtype) -> bool:

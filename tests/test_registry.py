@@ -66,6 +66,19 @@ def test_verification_rejects_a_silent_downcast():
         w.verify(ref.astype(np.float32), ref, "float64", "jax_jit")
 
 
+def test_a_scaled_atol_follows_each_outputs_largest_magnitude():
+    """Rounding of a cancelling sum scales with the output: 1e3 off near zero passes in an output of 1e8."""
+    reference = (np.array([1e8, 1.0]), np.array([1.0, 0.0]))
+    drift = (np.array([1e8, 1.0 + 1e3]), np.array([1.0, 1e-5]))
+    scaled = _workload(tolerance={"float64": (1e-6, 2e-5)}, atol_scales_with_output=True)
+    absolute = _workload(tolerance={"float64": (1e-6, 2e-5)})
+    scaled.verify(drift, reference, "float64")  # 1e3 <= 2e-5 * 1e8; 1e-5 <= 2e-5 * 1
+    with pytest.raises(jk.VerificationError, match="output 0 .*atol=2e-05: largest deviation 1e"):
+        absolute.verify(drift, reference, "float64")
+    with pytest.raises(jk.VerificationError, match="output 1 .*largest magnitude"):
+        scaled.verify((drift[0], np.array([1.0, 3e-5])), reference, "float64")
+
+
 def test_a_wrong_jax_implementation_fails_loudly_and_is_not_timed():
     good = jk.get("fused_chain")
     broken = registry.Workload(

@@ -79,15 +79,8 @@ def test_large_size_leaves_the_cache(workload):
     assert max(moved, held) >= 64 * 2**20
 
 
-#: Known weaknesses, each a real gap in a workload's tolerance (strict: the test fails once it is fixed).
-TOLERANCE_GAPS = {
-    ("gemver", "float32"): "one (rtol, atol) for outputs of magnitude 1 (A) to 1e5 (w): the atol of 1e-2 "
-                           "that w's cancellations need lets A be 0.1% (even 1%) off",
-}
 ELEMENT_BY_ELEMENT = [
-    pytest.param(w.name, dtype, id=f"{w.name}-{dtype}",
-                 marks=[pytest.mark.xfail(strict=True, reason=TOLERANCE_GAPS[w.name, dtype])]
-                 if (w.name, dtype) in TOLERANCE_GAPS else [])
+    pytest.param(w.name, dtype, id=f"{w.name}-{dtype}")
     for w in jk.all_workloads() if w.check is None  # a check= workload's tests reject its own bad results
     for dtype in w.dtypes
 ]
