@@ -67,7 +67,7 @@ comparison is the ``vmap`` workload's); this workload tests how XLA's batched sc
 competes with NumPy's ``ufunc.at``.  Claim: jit.
 """
 
-EMBEDDING_BAG = """embedding_bag: per example, rows gathered from its own table and summed and maxed into bags.
+EMBEDDING_BAG = """embedding_bag: per example, rows gathered from its own table, summed and maxed into bags.
 
 Each example of a batch has its own (vocab, dim) table, n int32 indices into it (uniform,
 so rows repeat) and a sorted bag id per index (every bag non-empty, ~8 indices per bag at M,
