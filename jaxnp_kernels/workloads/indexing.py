@@ -69,24 +69,25 @@ competes with NumPy's ``ufunc.at``.  Claim: jit.
 
 EMBEDDING_BAG = """embedding_bag: per example, rows gathered from its own table, summed and maxed into bags.
 
-Each example of a batch has its own (vocab, dim) table, n int32 indices into it (uniform,
-so rows repeat) and a sorted bag id per index (every bag non-empty, ~8 indices per bag at M,
+Each example of a batch has its own (vocab, dim) table, n int32 indices into it (uniform, so
+rows repeat) and a sorted bag id per index (every bag non-empty, ~8 indices per bag at M,
 ~16 at L): the per-example function is ``segment_sum(table[idx], bag_ids, bags)`` and the
 same with ``segment_max``, an embedding bag (the pooled embedding of each variable-length
 group of tokens).  Written for one example and batched with ``jax.vmap`` under ``jit``
-("jax_vmap"; vmap's batching rules turn the per-example gather and the two sorted
-scatters into batched ones).  The NumPy reference is vectorised over the batch: it offsets
-every example's indices into one flat table (``tables.reshape(-1, dim)``), gathers all rows
-with one ``np.take`` and reduces them with ``np.add.reduceat`` and ``np.maximum.reduceat`` at
-the offset bag starts, as ``segment_reduce`` does.  "jax_flat" (full job only) writes that
-flat-offset program in JAX (one gather, one sorted ``segment_sum`` and one ``segment_max``
-over ``batch * bags`` segments): the gap between it and "jax_vmap" is what vmap's batching
-rules cost against the hand-flattened program.  M is 16 examples of 256 lookups into
-512 x 16 tables (512 KB in all), where overhead dominates; L is 64 examples of 4096 lookups
-into 16384 x 32 tables (128 MB of tables in float32, 32 MB of rows gathered).  No op-by-op
-variant: the program is a gather and two scatters, so without ``jit`` it would time the same
-operations plus a few dispatches; and no Python loop over examples (the vmap claim's
-comparisons are the ``vmap`` workload's).  Claim: jit.
+("jax_vmap"; vmap's batching rules turn the per-example gather and the two sorted scatters
+into batched ones).  The NumPy reference is vectorised over the batch: it offsets every
+example's indices into one flat table (``tables.reshape(-1, dim)``), gathers all rows with
+one ``np.take`` and reduces them with ``np.add.reduceat`` and ``np.maximum.reduceat`` at the
+offset bag starts, as ``segment_reduce`` does (along the first axis of the gathered rows:
+transposing them first, to reduce along contiguous memory, gains less than 10% at L).
+"jax_flat" (full job only) writes that flat-offset program in JAX (one gather, one sorted
+``segment_sum`` and one ``segment_max`` over ``batch * bags`` segments): the gap between it
+and "jax_vmap" is what vmap's batching rules cost against the hand-flattened program.  M is
+16 examples of 256 lookups into 512 x 16 tables (512 KB in all), where overhead dominates; L
+is 64 examples of 4096 lookups into 16384 x 32 tables (128 MB of tables in float32, 32 MB of
+rows gathered).  No op-by-op variant: the program is a gather and two scatters, so without
+``jit`` it would time the same operations plus a few dispatches; and no Python loop over
+examples (the vmap claim's comparisons are the ``vmap`` workload's).  Claim: jit.
 """
 
 
