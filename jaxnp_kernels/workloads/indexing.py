@@ -2,13 +2,16 @@
 
 JAX lowers every indexed read to XLA's ``gather`` and every indexed update to ``scatter``;
 NumPy has a dedicated loop for each pattern (``np.take``, ``ufunc.reduceat``,
-``ufunc.at``).  Three workloads, each with its own description below, cover the patterns
+``ufunc.at``).  Four workloads, each with its own description below, cover the patterns
 the scatter-add of ``inplace.py`` does not:
 
 - ``gather_rows``: an embedding lookup, rows of a table picked by repeated indices;
 - ``segment_reduce``: the sum and the maximum of each segment of a sorted, ragged array;
 - ``scatter_max_vmap``: a per-example scatter-max with duplicate indices, vmapped over a
   batch (``jax.vmap`` turns the per-example scatter into one batched scatter).
+- ``embedding_bag``: per example, a gather of rows from its own table followed by a segment
+  sum and maximum of those rows into bags, vmapped over a batch (``jax.vmap`` turns the
+  per-example gather and scatters into batched ones).
 
 Index arrays are int32, the same for both sides.  Claim: jit (the compiled gather or
 scatter against NumPy's vectorised loop; each workload is one or two XLA operations, so
@@ -62,6 +65,29 @@ times slower).  ``max`` is exact and order-independent, so every implementation 
 bitwise, duplicates included.  No Python loop over examples is timed (the vmap claim's
 comparison is the ``vmap`` workload's); this workload tests how XLA's batched scatter
 competes with NumPy's ``ufunc.at``.  Claim: jit.
+"""
+
+EMBEDDING_BAG = """embedding_bag: per example, rows gathered from its own table, summed and maxed into bags.
+
+Each example of a batch has its own (vocab, dim) table, n int32 indices into it (uniform, so
+rows repeat) and a sorted bag id per index (every bag non-empty, ~8 indices per bag at M,
+~16 at L): the per-example function is ``segment_sum(table[idx], bag_ids, bags)`` and the
+same with ``segment_max``, an embedding bag (the pooled embedding of each variable-length
+group of tokens).  Written for one example and batched with ``jax.vmap`` under ``jit``
+("jax_vmap"; vmap's batching rules turn the per-example gather and the two sorted scatters
+into batched ones).  The NumPy reference is vectorised over the batch: it offsets every
+example's indices into one flat table (``tables.reshape(-1, dim)``), gathers all rows with
+one ``np.take`` and reduces them with ``np.add.reduceat`` and ``np.maximum.reduceat`` at the
+offset bag starts, as ``segment_reduce`` does (along the first axis of the gathered rows:
+transposing them first, to reduce along contiguous memory, gains less than 10% at L).
+"jax_flat" (full job only) writes that flat-offset program in JAX (one gather, one sorted
+``segment_sum`` and one ``segment_max`` over ``batch * bags`` segments): the gap between it
+and "jax_vmap" is what vmap's batching rules cost against the hand-flattened program.  M is
+16 examples of 256 lookups into 512 x 16 tables (512 KB in all), where overhead dominates; L
+is 64 examples of 4096 lookups into 16384 x 32 tables (128 MB of tables in float32, 32 MB of
+rows gathered).  No op-by-op variant: the program is a gather and two scatters, so without
+``jit`` it would time the same operations plus a few dispatches; and no Python loop over
+examples (the vmap claim's comparisons are the ``vmap`` workload's).  Claim: jit.
 """
 
 
@@ -148,6 +174,65 @@ def scatter_max_cost(dtype, batch, bins, k):
                 bytes=2 * batch * bins * dtype.itemsize + batch * k * (dtype.itemsize + INDEX_BYTES))
 
 
+# -- embedding_bag ----------------------------------------------------------------------------
+
+def make_embedding_bag_inputs(rng, dtype, batch, vocab, dim, n, bags):
+    tables = rng.standard_normal((batch, vocab, dim)).astype(dtype)
+    idx = rng.integers(0, vocab, (batch, n)).astype(INDEX_DTYPE)
+    # Every bag of every example gets one index, the other n - bags fall on uniformly random
+    # bags; sorting each example's ids makes its bags contiguous (random lengths, none empty:
+    # np.*.reduceat would misread an empty bag).
+    every_bag = np.broadcast_to(np.arange(bags), (batch, bags))
+    bag_ids = np.sort(np.concatenate([every_bag, rng.integers(0, bags, (batch, n - bags))], axis=1), axis=1)
+    return Inputs((tables, idx, bag_ids.astype(INDEX_DTYPE)), {"bags": bags})
+
+
+def numpy_embedding_bag(tables, idx, bag_ids, bags):
+    """All examples at once: example b's row i is row b * vocab + i of the flat table, and
+    its bag j is segment b * bags + j of the flat rows."""
+    batch, vocab, dim = tables.shape
+    flat_idx = idx + (np.arange(batch, dtype=idx.dtype) * vocab)[:, None]
+    rows = np.take(tables.reshape(-1, dim), flat_idx.reshape(-1), axis=0)
+    flat_ids = bag_ids + (np.arange(batch, dtype=bag_ids.dtype) * bags)[:, None]
+    starts = np.searchsorted(flat_ids.reshape(-1), np.arange(batch * bags, dtype=bag_ids.dtype))
+    sums = np.add.reduceat(rows, starts, axis=0)
+    maxima = np.maximum.reduceat(rows, starts, axis=0)
+    return sums.reshape(batch, bags, dim), maxima.reshape(batch, bags, dim)
+
+
+def jax_embedding_bag_one(table, idx, bag_ids, bags):
+    """One example: table (vocab, dim), idx and bag_ids (n,); sums and maxima (bags, dim)."""
+    rows = table[idx]
+    return (jax.ops.segment_sum(rows, bag_ids, bags, indices_are_sorted=True),
+            jax.ops.segment_max(rows, bag_ids, bags, indices_are_sorted=True))
+
+
+def jax_embedding_bag_vmap(tables, idx, bag_ids, bags):
+    return jax.vmap(lambda table, i, ids: jax_embedding_bag_one(table, i, ids, bags))(tables, idx, bag_ids)
+
+
+def jax_embedding_bag_flat(tables, idx, bag_ids, bags):
+    """The NumPy reference's flat-offset program in JAX: one gather, one segment_sum and one
+    segment_max over batch * bags sorted segments."""
+    batch, vocab, dim = tables.shape
+    flat_idx = idx + (jnp.arange(batch, dtype=idx.dtype) * vocab)[:, None]
+    rows = tables.reshape(-1, dim)[flat_idx.reshape(-1)]
+    flat_ids = (bag_ids + (jnp.arange(batch, dtype=bag_ids.dtype) * bags)[:, None]).reshape(-1)
+    sums = jax.ops.segment_sum(rows, flat_ids, batch * bags, indices_are_sorted=True)
+    maxima = jax.ops.segment_max(rows, flat_ids, batch * bags, indices_are_sorted=True)
+    return sums.reshape(batch, bags, dim), maxima.reshape(batch, bags, dim)
+
+
+def embedding_bag_cost(dtype, batch, vocab, dim, n, bags):
+    # One add and one comparison per gathered element.  Bytes: the batch * n gathered rows
+    # read once (the rest of the tables is not touched, so not counted), the indices and bag
+    # ids read once, the two (batch, bags, dim) results written once.
+    gathered = batch * n * dim
+    return Cost(flops=2 * gathered,
+                bytes=gathered * dtype.itemsize + 2 * batch * n * INDEX_BYTES
+                + 2 * batch * bags * dim * dtype.itemsize)
+
+
 WORKLOADS = (
     Workload(
         name="gather_rows",
@@ -201,5 +286,30 @@ WORKLOADS = (
         ),
         cost_fn=scatter_max_cost,
         tolerance={"float32": (0.0, 0.0), "float64": (0.0, 0.0)},  # max is exact, ties included
+    ),
+    Workload(
+        name="embedding_bag",
+        claims=("jit",),
+        area="indexing",
+        description=EMBEDDING_BAG,
+        sizes={"S": {"batch": 4, "vocab": 64, "dim": 8, "n": 48, "bags": 6},
+               "M": {"batch": 16, "vocab": 512, "dim": 16, "n": 256, "bags": 32},
+               "L": {"batch": 64, "vocab": 16_384, "dim": 32, "n": 4_096, "bags": 256}},
+        make_inputs_fn=make_embedding_bag_inputs,
+        implementations=(
+            numpy_impl(numpy_embedding_bag, description="offsets into the flat table, one np.take, "
+                       "np.add.reduceat and np.maximum.reduceat at the offset bag starts"),
+            jax_jit(jax_embedding_bag_vmap, "jax_vmap", description="jax.vmap of table[idx] then "
+                    "segment_sum and segment_max (sorted) under jit", roles=("compiled", "vmapped")),
+            jax_jit(jax_embedding_bag_flat, "jax_flat", description="the flat-offset program under jit: "
+                    "one gather, one segment_sum and one segment_max over batch * bags segments"),
+        ),
+        cost_fn=embedding_bag_cost,
+        # The maxima are exact.  Each sum adds ~8 (M) to ~16 (L, up to ~30) standard normal
+        # values in an order that differs between implementations: float32 rounding
+        # differences are a few ulps of partial sums reaching ~20 (at most 4e-6 absolute at L,
+        # 4e-15 in float64 at M), and a sum may be close to zero, so the tolerance is mainly
+        # absolute (as segment_reduce's).
+        tolerance={"float32": (1e-5, 1e-5), "float64": (1e-12, 1e-13)},
     ),
 )
