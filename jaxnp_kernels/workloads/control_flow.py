@@ -409,9 +409,13 @@ saves, or what its dispatch costs when the branches are cheap); "jax_eager" is t
 loop of the NumPy reference run op by op on JAX arrays.  NumPy runs the natural Python loop
 with an ``if`` per step (the recurrence is sequential, it has no vectorised form).  At M the
 carry is 4 x 8 and there are 1000 steps: per-step overhead.  At L the carry is (2^18, 8),
-8 MB in float32, for 8 steps (128 MB read and written over the call): the sweeps count, and
-a branch that copied the carry in or out of the conditional would show.  Both maps contract
-(tanh and W, and 0.5), so rounding does not grow with the steps.  Claim: loop.
+8 MB in float32, for 8 steps (128 MB read and written over the call): the sweeps count.
+There XLA (JAX 0.4.31 and 0.10.2 alike) copies the whole carry every step: the conditional
+returns its branch's result in a buffer of its own, which the loop copies into its carry (the
+tests check the copy), so "jax_cond" sweeps the carry once more per step than "jax_where",
+whose select writes the carry directly, and is no faster at L although it computes one
+branch instead of two.  Both maps contract (tanh and W, and 0.5), so rounding does not grow
+with the steps.  Claim: loop.
 """
 
 #: Probability that a step takes the heavy branch.
