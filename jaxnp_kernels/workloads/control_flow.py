@@ -413,8 +413,8 @@ carry is 4 x 8 and there are 1000 steps: per-step overhead.  At L the carry is (
 There XLA (JAX 0.4.31 and 0.10.2 alike) copies the whole carry every step: the conditional
 returns its branch's result in a buffer of its own, which the loop copies into its carry (the
 tests check the copy), so "jax_cond" sweeps the carry once more per step than "jax_where",
-whose select writes the carry directly, and is no faster at L although it computes one
-branch instead of two.  Both maps contract (tanh and W, and 0.5), so rounding does not grow
+whose select writes the carry directly: at L one branch instead of two must pay for that
+copy.  Both maps contract (tanh and W, and 0.5), so rounding does not grow
 with the steps.  Claim: loop.
 """
 
