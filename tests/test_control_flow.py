@@ -1,5 +1,5 @@
 """Behaviour specific to the control-flow workloads: switch_state_machine, gossip_rows,
-map_kepler, metropolis_chain."""
+map_kepler, metropolis_chain, cond_branches."""
 
 import re
 
@@ -10,7 +10,7 @@ import jaxnp_kernels as jk
 from jaxnp_kernels import compat
 from jaxnp_kernels.workloads import control_flow as cf
 
-ELEMENTWISE_CHECKED = ("switch_state_machine", "gossip_rows", "map_kepler")
+ELEMENTWISE_CHECKED = ("switch_state_machine", "gossip_rows", "map_kepler", "cond_branches")
 
 
 # -- switch_state_machine ------------------------------------------------------------------------
@@ -155,3 +155,47 @@ def test_metropolis_jax_draws_depend_on_the_seed_input():
     c = np.asarray(run(start, seed + 1)[0])
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
+
+
+# -- cond_branches ---------------------------------------------------------------------------------
+
+def test_cond_reference_applies_the_flagged_map_at_each_step():
+    x, w, b, flags = jk.get("cond_branches").make_inputs("S", "float64").arrays
+    assert flags.dtype == np.int32 and set(flags.tolist()) == {0, 1}  # both branches are taken
+    np.testing.assert_allclose(np.linalg.svd(w, compute_uv=False), cf.COND_NORM, rtol=1e-12)
+    expected = x
+    for flag in flags:
+        if flag == 1:  # tanh of the product, written out element by element
+            expected = np.tanh(np.array([[sum(row[k] * w[k, j] for k in range(8)) for j in range(8)]
+                                         for row in expected]))
+        else:
+            expected = 0.5 * expected + b
+    np.testing.assert_allclose(cf.numpy_cond(x, w, b, flags), expected, rtol=1e-13, atol=1e-14)
+
+
+def test_cond_float32_run_stays_within_its_tolerance_of_the_float64_run():
+    """The maps contract, so float32 rounding does not grow over the M size's 1000 steps."""
+    w = jk.get("cond_branches")
+    run64 = cf.numpy_cond(*w.make_inputs("M", "float64").arrays)
+    run32 = cf.numpy_cond(*w.make_inputs("M", "float32").arrays)  # the same draws, rounded
+    rtol, atol = w.tolerance_for("float32")
+    np.testing.assert_allclose(run32, run64, rtol=rtol, atol=atol)
+    assert np.abs(run64).max() > 0.05  # not converged to a fixed point near zero
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cond_copies_the_carry_every_step_and_where_does_not(dtype):
+    """The claim of cond_branches's description: the conditional's result is copied into the
+    loop's carry each step; the select of jax_where leaves only the copy of the input."""
+    import jax
+
+    x, w, b, flags = jk.get("cond_branches").make_inputs("S", dtype).arrays
+    carry_copy = re.compile(rf"{'f32' if dtype == 'float32' else 'f64'}\[{x.shape[0]},{x.shape[1]}\]"
+                            r"\{1,0\} copy\(")
+    copies = {}
+    with compat.dtype_scope(dtype):
+        for f in (cf.jax_cond, cf.jax_where):
+            text = jax.jit(f).lower(x, w, b, flags).compile().as_text()
+            copies[f.__name__] = len(carry_copy.findall(text))
+            assert text.count(" conditional(") == (f is cf.jax_cond)
+    assert copies["jax_where"] <= 1 < copies["jax_cond"]

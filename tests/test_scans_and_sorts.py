@@ -1,8 +1,8 @@
-"""Behaviour specific to axis_reductions, summed_area_table and top_k.
+"""Behaviour specific to axis_reductions, summed_area_table, top_k and sort_rows.
 
 Each NumPy reference is checked against its definition computed independently (exact sums with
-math.fsum, sums of sub-rectangles, a full sort), and ties are checked to leave top_k's values
-comparable.
+math.fsum, sums of sub-rectangles, a full sort, Python's sorted), and ties are checked to leave
+top_k's values comparable and sort_rows's stable argsort identical on both sides.
 """
 
 import math
@@ -70,3 +70,60 @@ def test_top_k_values_agree_when_values_tie():
     expected = np.sort(x, axis=1)[:, ::-1][:, :7]
     np.testing.assert_array_equal(scans_and_sorts.numpy_top_k(x, 7), expected)
     np.testing.assert_array_equal(np.asarray(jax.jit(scans_and_sorts.jax_top_k, static_argnums=1)(x, 7)), expected)
+
+
+# -- sort_rows -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sort_rows_reference_is_pythons_stable_sort_of_every_row(dtype):
+    (x,) = jk.get("sort_rows").make_inputs("S", dtype).arrays
+    values, order = scans_and_sorts.numpy_sort_rows(x)
+    assert order.dtype == np.int32
+    for i, row in enumerate(x.tolist()):
+        stable = sorted(range(len(row)), key=lambda j: (row[j], j))  # ties by original position
+        assert order[i].tolist() == stable
+        assert values[i].tolist() == sorted(row)
+
+
+@pytest.mark.parametrize("size", ["S", "M"])
+def test_sort_rows_inputs_hold_ties_and_no_negative_zero(size):
+    (x64,) = jk.get("sort_rows").make_inputs(size, "float64").arrays
+    (x32,) = jk.get("sort_rows").make_inputs(size, "float32").arrays
+    np.testing.assert_array_equal(x32, x64)  # the grid is exact in both dtypes
+    s = np.sort(x64, axis=1)
+    assert (s[:, 1:] == s[:, :-1]).sum() >= 5  # the order of equal values is tested
+    assert not (np.signbit(x64) & (x64 == 0)).any()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_jax_sorts_match_numpy_exactly_when_most_values_tie(dtype):
+    import jax
+
+    x = np.random.default_rng(5).integers(0, 6, (40, 300)).astype(dtype)  # ~50 copies of each value
+    expected = scans_and_sorts.numpy_sort_rows(x)
+    with compat.dtype_scope(dtype):
+        for f in (scans_and_sorts.jax_sort_rows, scans_and_sorts.jax_sort_pairs):
+            values, order = (np.asarray(out) for out in jax.jit(f)(x))
+            assert order.dtype == np.int32 and values.dtype == np.dtype(dtype)
+            np.testing.assert_array_equal(values, expected[0])
+            np.testing.assert_array_equal(order, expected[1])
+
+
+def test_sort_rows_verification_rejects_an_unstable_order_of_ties():
+    w = jk.get("sort_rows")
+    (x,) = w.make_inputs("S", "float32").arrays
+    values, order = scans_and_sorts.numpy_sort_rows(x)
+    i, j = np.argwhere(values[:, 1:] == values[:, :-1])[0]  # a tie: positions j and j + 1 of row i
+    unstable = order.copy()
+    unstable[i, [j, j + 1]] = unstable[i, [j + 1, j]]  # what an unstable sort may return
+    np.testing.assert_array_equal(np.take_along_axis(x, unstable, axis=1), values)  # still sorts
+    with pytest.raises(jk.VerificationError):
+        w.verify((values, unstable), (values, order), "float32")
+
+
+def test_sort_rows_compiles_to_two_sorts_and_sort_pairs_to_one():
+    import jax
+
+    (x,) = jk.get("sort_rows").make_inputs("S", "float32").arrays
+    for f, sorts in ((scans_and_sorts.jax_sort_rows, 2), (scans_and_sorts.jax_sort_pairs, 1)):
+        assert jax.jit(f).lower(x).compile().as_text().count(" sort(") == sorts

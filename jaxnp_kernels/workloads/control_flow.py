@@ -11,6 +11,9 @@ time what a loop body does besides arithmetic, each described below:
   number of iterations per example), against ``vmap`` and vectorised NumPy;
 - ``metropolis_chain``: a ``lax.scan`` whose body draws random numbers (``fold_in`` and
   ``split`` of a key each step), against drawing them all before the loop.
+- ``cond_branches``: a ``fori_loop`` whose body runs ``lax.cond`` on a per-step flag, a
+  heavy branch or a light one, against computing both and selecting, and against a Python
+  loop of op-by-op JAX.
 
 A sequential computation has no vectorised NumPy form: where the NumPy reference is a Python
 loop, its description says so.
@@ -23,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from ..registry import Cost, Inputs, Workload, jax_jit, numpy_impl
+from ..registry import Cost, Inputs, Workload, jax_eager, jax_jit, numpy_impl
 
 INDEX_DTYPE = np.int32
 
@@ -392,6 +395,87 @@ def metropolis_cost(dtype, chains, steps):
     return Cost(flops=35 * chains * steps, bytes=(4 + 4 + 1) * chains * dtype.itemsize)
 
 
+# -- cond_branches ---------------------------------------------------------------------------------
+
+COND = """cond_branches: a fori_loop whose body chooses a heavy or a light branch with lax.cond.
+
+The carry is an (n, 8) array x; step i applies the heavy branch ``tanh(x @ W)`` (W an 8 x 8
+matrix of spectral norm 0.9) when ``flags[i]`` is 1 and the light one ``0.5 x + b`` when it
+is 0.  The flags are an int32 input of Bernoulli(1/2) draws, so the branch taken never
+depends on a float comparison that float32 and float64, or NumPy and XLA, could decide
+differently.  "jax_cond" is ``lax.fori_loop`` with ``lax.cond``, one branch per step;
+"jax_where" computes both branches every step and keeps one with ``jnp.where`` (what cond
+saves, or what its dispatch costs when the branches are cheap); "jax_eager" is the Python
+loop of the NumPy reference run op by op on JAX arrays.  NumPy runs the natural Python loop
+with an ``if`` per step (the recurrence is sequential, it has no vectorised form).  At M the
+carry is 4 x 8 and there are 1000 steps: per-step overhead.  At L the carry is (2^18, 8),
+8 MB in float32, for 8 steps (128 MB read and written over the call): the sweeps count.
+There XLA (JAX 0.4.31 and 0.10.2 alike) copies the whole carry every step: the conditional
+returns its branch's result in a buffer of its own, which the loop copies into its carry (the
+tests check the copy), so "jax_cond" sweeps the carry once more per step than "jax_where",
+whose select writes the carry directly: at L one branch instead of two must pay for that
+copy.  Both maps contract (tanh and W, and 0.5), so rounding does not grow
+with the steps.  Claim: loop.
+"""
+
+#: Probability that a step takes the heavy branch.
+COND_HEAVY_PROBABILITY = 0.5
+#: Spectral norm of W: with tanh (slope <= 1) the heavy branch contracts.
+COND_NORM = 0.9
+
+
+def make_cond_inputs(rng, dtype, n, steps):
+    x = rng.uniform(-1.0, 1.0, (n, 8)).astype(dtype)
+    u, _, vt = np.linalg.svd(rng.standard_normal((8, 8)))
+    w = (COND_NORM * u @ vt).astype(dtype)  # every singular value 0.9: |x @ W| = 0.9 |x|
+    b = rng.uniform(-0.1, 0.1, 8).astype(dtype)
+    flags = (rng.random(steps) < COND_HEAVY_PROBABILITY).astype(INDEX_DTYPE)
+    return x, w, b, flags
+
+
+def numpy_cond(x, w, b, flags):
+    """Python loop with one ``if`` per step, as the recurrence is sequential."""
+    for flag in flags.tolist():
+        if flag:
+            x = np.tanh(x @ w)
+        else:
+            x = 0.5 * x + b
+    return x
+
+
+def eager_cond(x, w, b, flags):
+    """The same Python loop on JAX arrays, each operation dispatched on its own (no jit)."""
+    for flag in flags.tolist():  # one transfer of the flags to the host, then Python ints
+        if flag:
+            x = jnp.tanh(x @ w)
+        else:
+            x = 0.5 * x + b
+    return x
+
+
+def jax_cond(x, w, b, flags):
+    def step(i, x):
+        return lax.cond(flags[i] != 0, lambda x: jnp.tanh(x @ w), lambda x: 0.5 * x + b, x)
+
+    return lax.fori_loop(0, flags.shape[0], step, x)
+
+
+def jax_where(x, w, b, flags):
+    def step(i, x):
+        return jnp.where(flags[i] != 0, jnp.tanh(x @ w), 0.5 * x + b)
+
+    return lax.fori_loop(0, flags.shape[0], step, x)
+
+
+def cond_cost(dtype, n, steps):
+    # Per element and step: heavy 17 flops (a row of 8 times an 8 x 8 matrix is 128 flops per
+    # 8 elements, plus tanh counted as one), light 2; half the steps each: 9.5.  Bytes: each
+    # step reads and writes x (the carry of a loop whose steps are not fused), plus W, b and
+    # the flags once.
+    return Cost(flops=9.5 * 8 * n * steps,
+                bytes=2 * 8 * n * steps * dtype.itemsize + (64 + 8) * dtype.itemsize + 4 * steps)
+
+
 WORKLOADS = (
     Workload(
         name="switch_state_machine",
@@ -468,5 +552,26 @@ WORKLOADS = (
         cost_fn=metropolis_cost,
         check=check_metropolis,
         large_arrays=False,  # L grows the chains and the random numbers drawn (1 MB of state)
+    ),
+    Workload(
+        name="cond_branches",
+        claims=("loop",),
+        area="control_flow",
+        description=COND,
+        sizes={"S": {"n": 4, "steps": 100}, "M": {"n": 4, "steps": 1_000},
+               "L": {"n": 1 << 18, "steps": 8}},
+        make_inputs_fn=make_cond_inputs,
+        implementations=(
+            numpy_impl(numpy_cond, description="NumPy, Python loop with an if per step"),
+            jax_jit(jax_cond, "jax_cond", description="lax.fori_loop with lax.cond under jit",
+                    roles=("compiled",)),
+            jax_jit(jax_where, "jax_where", description="lax.fori_loop computing both branches, "
+                    "jnp.where, under jit"),
+            jax_eager(eager_cond, description="Python loop with an if per step, JAX op by op"),
+        ),
+        cost_fn=cond_cost,
+        # Contracting maps: errors stay at a few ulps of |x| <= 1 whatever the step count; the
+        # 8 x 8 products and tanh round differently in NumPy and XLA.
+        tolerance={"float32": (1e-5, 1e-6), "float64": (1e-12, 1e-13)},
     ),
 )

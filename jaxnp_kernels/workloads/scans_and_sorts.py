@@ -1,9 +1,10 @@
-"""Reductions along each axis, cumulative sums and top-k: the reductions that are not sum(x*y).
+"""Reductions along each axis, cumulative sums, top-k and sorts: the reductions that are not sum(x*y).
 
-Three workloads on a 2-D array in C order (rows contiguous).  "axis_reductions" reduces along
+Four workloads on a 2-D array in C order (rows contiguous).  "axis_reductions" reduces along
 both axes (a row reduction reads contiguous memory, a column reduction strides across rows, so
 the two layouts stress different loops) and takes an arg-reduction; "summed_area_table" runs a
-cumulative sum along each axis; "top_k" selects the k largest values of every row.  NumPy makes
+cumulative sum along each axis; "top_k" selects the k largest values of every row; "sort_rows"
+sorts every row and takes its stable argsort.  NumPy makes
 one call (one pass over the data) per operation; jax.jit compiles each workload into one program,
 where XLA may merge sibling reductions into one pass but lowers cumulative sums to windowed
 reductions rather than a running sum.  Claims: reduction (axis_reductions), jit.
@@ -161,4 +162,74 @@ TOP_K = Workload(
     tolerance={"float32": (0.0, 0.0), "float64": (0.0, 0.0)},
 )
 
-WORKLOADS = (AXIS_REDUCTIONS, SUMMED_AREA_TABLE, TOP_K)
+
+# -- sort_rows -----------------------------------------------------------------------------------
+
+#: Inputs are integers in [-SORT_GRID, SORT_GRID) times 1 / 1024: exact in float32 and float64.
+SORT_GRID = 1 << 12
+
+
+def make_sort_rows(rng, dtype, rows, cols):
+    # Values on a grid of 2^13 levels in [-4, 4): rows hold ties (about cols^2 / 2^14 equal
+    # pairs per row: 4 at M, 1000 at L), so the order the stable argsort gives equal values is
+    # compared at every size, in both dtypes (the grid is exact in each).  No -0.0 (an integer
+    # zero scales to +0.0), whose place among the zeros would depend on the sort algorithm.
+    grid = rng.integers(-SORT_GRID, SORT_GRID, (rows, cols))
+    return ((grid / 1024).astype(dtype),)
+
+
+def numpy_sort_rows(x):
+    # argsort as int32 on both sides: JAX's default integer (NumPy's is int64).
+    return np.sort(x, axis=1), np.argsort(x, axis=1, kind="stable").astype(np.int32)
+
+
+def jax_sort_rows(x):
+    return jnp.sort(x, axis=1), jnp.argsort(x, axis=1, stable=True).astype(jnp.int32)
+
+
+def jax_sort_pairs(x):
+    """One stable sort of (value, column index) pairs keyed on the value: both outputs at once."""
+    columns = jax.lax.broadcasted_iota(jnp.int32, x.shape, 1)
+    return tuple(jax.lax.sort((x, columns), dimension=1, is_stable=True, num_keys=1))
+
+
+def sort_rows_cost(dtype, rows, cols):
+    # Two comparison sorts of every row: cols * log2(cols) compares each, counted as flops.
+    # Compulsory traffic: x read once, the sorted values and the int32 indices written once.
+    n = rows * cols
+    return Cost(flops=2 * n * np.log2(cols), bytes=n * (2 * dtype.itemsize + 4))
+
+
+SORT_ROWS = Workload(
+    name="sort_rows",
+    claims=("jit",),
+    area="reductions",
+    description=(
+        "A full sort of every row of a 2-D array, and its stable argsort (the permutation that "
+        "sorts each row, equal values in their original order), as for ranking or for grouping "
+        "by key.  NumPy calls np.sort (a vectorised quicksort on x86) and np.argsort with "
+        "kind='stable' (a merge sort of indices); JAX calls jnp.sort and jnp.argsort with "
+        "stable=True under jax.jit, which XLA lowers to two sort instructions, each a comparison "
+        "sort per row that calls a compiled comparator for every compare.  'jax_sort_pairs' "
+        "sorts (value, index) pairs once with lax.sort, both outputs from one sort.  Values lie "
+        "on a grid of 1/1024 in [-4, 4), so rows hold ties and the outputs must agree exactly, "
+        "ties included.  M is 64 x 256 (per-row overhead); L is 128 x 4096 (2 MB in float32, "
+        "6 MB moved with the outputs; large_arrays=False): XLA's CPU sort spends ~15 ns per "
+        "compare, 0.2 s per call at L, so a 64 MB array would take ~7 s; L grows the rows and "
+        "the compares per element (12 per sort) instead.  Claim: jit."),
+    sizes={"S": {"rows": 16, "cols": 100}, "M": {"rows": 64, "cols": 256}, "L": {"rows": 128, "cols": 4096}},
+    make_inputs_fn=make_sort_rows,
+    implementations=(
+        numpy_impl(numpy_sort_rows, description="np.sort and np.argsort(kind='stable') along rows"),
+        jax_jit(jax_sort_rows, description="jnp.sort and jnp.argsort(stable=True) under jax.jit",
+                roles=("compiled",)),
+        jax_jit(jax_sort_pairs, "jax_sort_pairs", description="one lax.sort of (value, index) pairs "
+                "under jax.jit"),
+    ),
+    cost_fn=sort_rows_cost,
+    large_arrays=False,  # L grows the compares per element (log2 4096 = 12 per sort), 6 MB moved
+    # Sorted values are copies of input values and the stable permutation is unique: exact.
+    tolerance={"float32": (0.0, 0.0), "float64": (0.0, 0.0)},
+)
+
+WORKLOADS = (AXIS_REDUCTIONS, SUMMED_AREA_TABLE, TOP_K, SORT_ROWS)
