@@ -5,10 +5,11 @@ The large counterpart of batched_linalg.py, whose systems are tiny and many.  On
 sides ``B`` (LU with partial pivoting) and factors a symmetric positive definite ``S`` as
 ``S = L L^T``, returning ``(X, L)``.  NumPy's ``np.linalg.solve`` and ``np.linalg.cholesky``
 call LAPACK (``gesv``, ``potrf``) through OpenBLAS; JAX's ``jnp.linalg.solve`` and
-``jnp.linalg.cholesky`` under one ``jax.jit`` call jaxlib's LAPACK kernels (``getrf`` plus two
-triangular solves, ``potrf`` plus masking the upper triangle).  Returning the factor rather
-than a solve with it is what NumPy alone allows: it has no triangular solve, so a NumPy
-engineer without SciPy factors with ``cholesky`` and solves with ``solve``.
+``jnp.linalg.cholesky`` under one ``jax.jit`` call jaxlib's LAPACK kernels (``getrf`` and two
+``trsm`` triangular solves, ``potrf`` and a mask zeroing the upper triangle): the same routines,
+called separately.  Returning the factor rather than a solve with it is what NumPy alone
+allows: it has no triangular solve, so a NumPy engineer without SciPy factors with
+``cholesky`` and solves with ``solve``.
 
 At size M (n = 64, 8 right-hand sides, 16 KB matrices) the two LAPACK calls take microseconds
 and the per-call dispatch of each side (NumPy's gufunc machinery and error checks, JAX's
@@ -67,9 +68,9 @@ WORKLOADS = (
                     roles=("compiled",)),
         ),
         cost_fn=cost,
-        # L is n = 2048: 48 MB read and written in float32 (below the 64 MB mark), but the work
-        # grows as n^3 (8.9 GFLOP); n = 2560 would pass 64 MB at ~0.5 s per call per side on
-        # 2 cores, beyond the L budget.
+        # L is n = 2048: 49 MiB read and written in float32 (below the 64 MB mark), but the work
+        # grows as n^3 (9.1 GFLOP); n = 2560 would pass 64 MB at 0.5 s or more per call per side
+        # on 2 cores (measured), beyond the L budget.
         large_arrays=False,
         # Solutions are O(1) (up to 5.1 at L; condition numbers ~3) and L's entries at most ~1.1.
         # Measured against NumPy, identical on JAX 0.4.31 and 0.10.2: float32 X deviates by at
