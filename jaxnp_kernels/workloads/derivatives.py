@@ -1,4 +1,4 @@
-"""Derivative transforms beyond ``grad``: ``jax.hessian``, ``jax.custom_jvp``, ``jax.checkpoint``, ``jax.jvp``/``jax.vjp``.
+"""Derivative transforms beyond ``grad``: hessian, custom_jvp, checkpoint, and jvp/vjp products.
 
 Four workloads, each against the derivative a NumPy engineer writes by hand; each has its
 own description below:
