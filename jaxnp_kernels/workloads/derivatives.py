@@ -1,6 +1,6 @@
-"""Derivative transforms beyond ``grad``: ``jax.hessian``, ``jax.custom_jvp`` and ``jax.checkpoint``.
+"""Derivative transforms beyond ``grad``: hessian, custom_jvp, checkpoint, and jvp/vjp products.
 
-Three workloads, each against the derivative a NumPy engineer writes by hand; each has its
+Four workloads, each against the derivative a NumPy engineer writes by hand; each has its
 own description below:
 
 - ``hessian``: gradient and Hessian of a Poisson regression loss (``jax.hessian``,
@@ -8,7 +8,9 @@ own description below:
 - ``custom_jvp``: value and gradient of a sum of softplus terms whose derivative is given by
   a ``jax.custom_jvp`` rule, against the analytic sigmoid;
 - ``checkpoint_scan``: the gradient through a long nonlinear recurrence, with the scan's
-  segments rematerialised by ``jax.checkpoint`` and without, against a hand-written adjoint.
+  segments rematerialised by ``jax.checkpoint`` and without, against a hand-written adjoint;
+- ``jvp_vjp``: explicit forward- and reverse-mode products of a batched two-layer map
+  (``jax.jvp`` and ``jax.vjp``), against the chain rule and the adjoint written by hand.
 
 ``value_and_grad`` (grad), ``jacfwd``/``jacrev`` (jacobian_tall/wide), a plain scan gradient
 (scan_grad) and ``vmap`` (vmap) are measured elsewhere.
@@ -19,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from ..registry import Cost, Inputs, Workload, jax_jit, numpy_impl
+from ..registry import Cost, Inputs, Workload, jax_eager, jax_jit, numpy_impl
 
 HESSIAN = """hessian: gradient and Hessian of a Poisson regression loss, the ingredients of a Newton step.
 
@@ -69,6 +71,24 @@ time, vectorised over channels: the recurrence is sequential).  M is 10 x 10 ste
 L 32 x 32 steps of 8192 channels (a stored trajectory of 32 MB in float32, written and
 read back: 64 MB moved).
 Claims: grad, loop, memory (checkpointing trades the stored trajectory for recomputation).
+"""
+
+JVP_VJP = """jvp_vjp: one Jacobian-vector and one vector-Jacobian product of a batched two-layer map.
+
+The map is ``f(x) = tanh(x @ W1) @ W2`` applied to a batch of inputs ``x`` (batch x n_in,
+hidden width ``hidden``, n_out outputs).  The workload returns ``f(x)``, the forward-mode
+product ``J v`` along a tangent ``v`` (``jax.jvp``) and the reverse-mode product ``J^T u`` of a
+cotangent ``u`` (``jax.vjp``), without ever forming J.  NumPy writes both by hand: the tangent
+pushed through the chain rule, ``((1 - t^2) * (v @ W1)) @ W2`` with ``t = tanh(x @ W1)``, and
+the adjoint pulled back, ``((u @ W2^T) * (1 - t^2)) @ W1^T``: six GEMMs.  "jax_jit" calls
+``jax.jvp`` and ``jax.vjp`` under one jit, where XLA's common-subexpression elimination
+shares the forward pass the two transforms each trace (six GEMMs too); "jax_eager" runs the
+same code op by op, tracing the transforms and dispatching every primitive on each call (and
+computing the forward pass twice).  M is a batch of 16 of width 64 (KBs: tracing and
+dispatch dominate); L a batch of 2048 of width 512 (4.8 GFLOP of GEMMs on 20 MB of arrays,
+large_arrays=False: the matmul work grows, n_in x hidden per example).
+Claims: grad (both differentiation modes at compiled speed, against hand-derived products),
+jit (the transforms op by op against the compiled program).
 """
 
 # -- hessian ----------------------------------------------------------------------------------
@@ -221,6 +241,53 @@ def recurrence_cost(dtype, d, segments, seg_len):
     return Cost(flops=16 * steps * d, bytes=(4 * d + 2 * steps * d) * dtype.itemsize)
 
 
+# -- jvp_vjp ----------------------------------------------------------------------------------
+
+def make_two_layer_inputs(rng, dtype, batch, n_in, hidden, n_out):
+    # Weights scaled by 1/sqrt(fan-in): pre-activations x @ W1 are ~N(0, 1), so tanh is in its
+    # curved range (neither linear nor saturated) and every output is O(1).
+    x = rng.standard_normal((batch, n_in))
+    w1 = rng.standard_normal((n_in, hidden)) / np.sqrt(n_in)
+    w2 = rng.standard_normal((hidden, n_out)) / np.sqrt(hidden)
+    v = rng.standard_normal((batch, n_in))
+    u = rng.standard_normal((batch, n_out))
+    return tuple(a.astype(dtype) for a in (x, w1, w2, v, u))
+
+
+def numpy_jvp_vjp(x, w1, w2, v, u):
+    """f(x), J v by the chain rule forwards, J^T u by the adjoint backwards."""
+    t = np.tanh(x @ w1)
+    slope = 1 - t * t  # tanh' at x @ W1
+    value = t @ w2
+    jvp = (slope * (v @ w1)) @ w2
+    vjp = ((u @ w2.T) * slope) @ w1.T
+    return value, jvp, vjp
+
+
+def two_layer(x, w1, w2):
+    return jnp.tanh(x @ w1) @ w2
+
+
+def jax_jvp_vjp(x, w1, w2, v, u):
+    def f(x_):
+        return two_layer(x_, w1, w2)
+
+    value, jvp = jax.jvp(f, (x,), (v,))
+    _, pullback = jax.vjp(f, x)
+    (vjp,) = pullback(u)
+    return value, jvp, vjp
+
+
+def jvp_vjp_cost(dtype, batch, n_in, hidden, n_out):
+    # Six GEMMs (x W1, v W1, u W2^T, and t W2, tangent W2, adjoint W1^T): 2 batch (n_in hidden +
+    # hidden n_out) flops each for the forward pair, the tangent pair and the adjoint pair;
+    # per hidden unit tanh, 1 - t^2 (2) and two products (5).  Bytes: x, v, u, W1, W2 read
+    # once; f(x), J v and J^T u written once.
+    flops = 6 * batch * (n_in * hidden + hidden * n_out) + 5 * batch * hidden
+    moved = 2 * batch * n_in + batch * n_out + n_in * hidden + hidden * n_out + 2 * batch * n_out + batch * n_in
+    return Cost(flops=flops, bytes=moved * dtype.itemsize)
+
+
 WORKLOADS = (
     Workload(
         name="hessian",
@@ -282,5 +349,29 @@ WORKLOADS = (
         # at most 5.7e-7 (float32) and 1.6e-15 (float64) absolute on gradients up to 0.4,
         # both releases, S to L.  atol ~10x above; the loss agrees to 1e-7 relative.
         tolerance={"float32": (1e-4, 5e-6), "float64": (1e-10, 1e-13)},
+    ),
+    Workload(
+        name="jvp_vjp",
+        claims=("grad", "jit"),
+        area="autodiff",
+        description=JVP_VJP,
+        sizes={"S": {"batch": 4, "n_in": 8, "hidden": 12, "n_out": 6},
+               "M": {"batch": 16, "n_in": 64, "hidden": 64, "n_out": 32},
+               "L": {"batch": 2048, "n_in": 512, "hidden": 512, "n_out": 256}},
+        make_inputs_fn=make_two_layer_inputs,
+        implementations=(
+            numpy_impl(numpy_jvp_vjp, description="NumPy, f(x) with the chain rule forwards and the adjoint "
+                       "backwards, by hand"),
+            jax_jit(jax_jvp_vjp, description="jax.jvp and jax.vjp of the map under one jit", roles=("compiled",)),
+            jax_eager(jax_jvp_vjp, description="jax.jvp and jax.vjp op by op (no jit)"),
+        ),
+        cost_fn=jvp_vjp_cost,
+        large_arrays=False,
+        # Outputs are O(1) (up to 3.6 at L) but sums of 512 products in another order on each
+        # side, some cancelling to near 0: measured at L in float32 at most 4.5e-6 absolute
+        # (1.4e-4 relative on entries above 0.01), 1.37x the defaults, so atol is 2e-5 (23% used);
+        # 0.1% of any entry above 0.025 still fails.  float64: at most 7.1e-15 absolute at L,
+        # 0.2% of the defaults.  JAX 0.4.31 and 0.10.2 agree to these figures.
+        tolerance={"float32": (1e-4, 2e-5), "float64": (1e-10, 1e-12)},
     ),
 )
