@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import registry
+from . import input_cache, registry
 from .registry import Implementation, Unsupported, Workload
 
 
@@ -116,10 +116,11 @@ class Case:
 
         ``reference`` may pass an already computed NumPy result for these inputs.
         """
-        self.inputs = self.workload.make_inputs(self.size, self.dtype, self.seed)
+        # Deterministic, so shared by the processes of one side-by-side combination (input_cache).
+        key = input_cache.cache_key(self.workload.name, self.size, np.dtype(self.dtype).name, self.seed)
+        self.inputs = input_cache.cached(key, "inputs", self._make_inputs)
         if reference is None:
-            reference = _bound(self.workload.reference, self.inputs.static)(
-                *_copy_arrays(self.inputs.arrays))
+            reference = input_cache.cached(key, "reference", self._compute_reference)
         self.reference = reference
         if self.impl.is_jax:
             from . import compat
@@ -139,6 +140,12 @@ class Case:
             for _ in range(warmup_calls):
                 self._run_once()
         return self
+
+    def _make_inputs(self):
+        return self.workload.make_inputs(self.size, self.dtype, self.seed)
+
+    def _compute_reference(self):
+        return _bound(self.workload.reference, self.inputs.static)(*_copy_arrays(self.inputs.arrays))
 
     def _run_once(self):
         out = self._call(*self._args)

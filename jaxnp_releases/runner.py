@@ -17,10 +17,13 @@ once (asv's forkserver).  Each environment has ``processes`` parents, and the pr
 of one block use different ones, so what a parent carries (its memory layout) is part of
 the variation between processes rather than a constant offset between releases.
 
-Two things keep a process cheap without changing what it measures: JAX's persistent
+Three things keep a process cheap without changing what it measures: JAX's persistent
 compilation cache (one directory per environment and session: the first process of a
-combination compiles, the others load the same executable), and a ``number`` of calls per
-sample calibrated once per block and then used by every process of both sides.
+combination compiles, the others load the same executable), the combination's inputs and
+NumPy reference made by its first process and loaded by the others
+(:mod:`jaxnp_kernels.input_cache`, emptied after every block; every process still verifies
+its own result), and a ``number`` of calls per sample calibrated once per block and then
+used by every process of both sides.
 
 What it writes (nothing is ever replaced):
 
@@ -47,6 +50,7 @@ import statistics
 import tempfile
 import time
 
+from jaxnp_kernels import input_cache
 from jaxnp_kernels.report import sessions as format_
 
 from . import matrix, records, schedule
@@ -156,6 +160,7 @@ class Session:
         self.sides: list[Environment] = []
         self.benchmarks = None
         self.commit = None
+        self.input_cache_dir: pathlib.Path | None = None  # set while the parents run
 
     # -- preparation ---------------------------------------------------------------------
     def prepare(self) -> None:
@@ -255,9 +260,13 @@ class Session:
         from asv.runner import ForkServer, Spawner
 
         cache_root = pathlib.Path(tempfile.mkdtemp(prefix=f"jaxnp-session-{self.id}-"))
+        # One combination's inputs and NumPy reference, made by its first process, loaded by the
+        # others (they are deterministic); emptied after every block (_measure_block).
+        self.input_cache_dir = cache_root / "inputs"
         try:
             for i, side in enumerate(self.sides):
                 side.variables = dict(FIGURE_VARIABLES)
+                side.variables[input_cache.VARIABLE] = str(self.input_cache_dir)
                 if self.settings.compile_cache:
                     side.variables.update(zip(CACHE_VARIABLES, (str(cache_root / f"env{i}"), "0", "0")))
                 if self.conf.launch_method != "forkserver":
@@ -373,6 +382,8 @@ class Session:
                 active[slot.environment] = False
                 if status == format_.FAILED:
                     failures.append((side.label, message.splitlines()[-1] if message else "failed"))
+        if self.input_cache_dir:
+            shutil.rmtree(self.input_cache_dir, ignore_errors=True)  # the next block has other inputs
         out.write({"record": "block", "block": block, "benchmark": name, "params": params,
                    "ended_at": records.now_ms()})
         failed_labels = {label for label, _ in failures}
