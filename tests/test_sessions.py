@@ -9,7 +9,6 @@ from jaxnp_kernels.report import cli, compare
 from jaxnp_kernels.report.results import BadResults
 from jaxnp_kernels.report.sessions import read_session, read_sessions, session_path
 from jaxnp_releases import records
-from jaxnp_releases.schedule import block_order
 
 TIME = "bench_elementwise.FusedChain.time_run"
 ENVS = {"env-old": {"label": "0.4.31", "jax": "0.4.31", "jaxlib": "0.4.31"},
@@ -25,15 +24,16 @@ def header(session="s1"):
 
 
 def write_block(out, block, impl, levels, rng, processes=6, status="ok"):
-    """One block: ``processes`` per environment in ABBA order, levels per environment label."""
+    """One block of a session measured one process at a time (format 1's design): ``processes``
+    per environment in ABBA order, levels per environment label."""
     names = list(ENVS)
-    for slot in block_order(2, processes, rng):
-        env = names[slot.environment]
+    order = [names[(i + 1) // 2 % 2] for i in range(2 * processes)]      # A B B A A B ...
+    params = [f"'{impl}'", "'M'", "'float32'"]
+    for position, env in enumerate(order):
         level = levels[ENVS[env]["label"]] * (1 + rng.uniform(-0.02, 0.02))
-        params = [f"'{impl}'", "'M'", "'float32'"]
         out.write({"record": "process", "block": block, "benchmark": TIME, "params": params, "environment": env,
-                   "slot": slot.position, "status": status, "samples": [level] * 3 if status == "ok" else [],
-                   "summary": level if status == "ok" else None, "started_at": 2000 + slot.position, "seconds": 0.3})
+                   "slot": position, "status": status, "samples": [level] * 3 if status == "ok" else [],
+                   "summary": level if status == "ok" else None, "started_at": 2000 + position, "seconds": 0.3})
     out.write({"record": "block", "block": block, "benchmark": TIME, "params": params})
 
 
@@ -129,6 +129,7 @@ def test_the_report_judges_only_what_was_measured_side_by_side(tmp_path, capsys)
     out = capsys.readouterr().out
     assert "1 regressions" in out and "session s1: JAX 0.4.31, 0.10.2 side by side" in out
     assert "6+6 processes" in out and "0 of 1 NumPy timings got a verdict" in out
+    assert "5 processes per release and combination" in out
     assert cli.main([str(root), "--machine", "m1", "--format", "markdown"]) == 1
     assert "| regression | `bench_elementwise.FusedChain.time_run(jax_jit, M, float32)` |" in capsys.readouterr().out
 
@@ -139,3 +140,44 @@ def test_sessions_are_found_under_every_machine_oldest_first(tmp_path):
         head["started_at"] = started
         records.create(session_path(tmp_path, "m1", COMMIT, session), head).close()
     assert [s.id for s in read_sessions(tmp_path)] == ["early", "late"]
+
+
+def rounds_header(session="r1", rounds=10, more=5, most=20):
+    head = header(session)
+    head["settings"] = {"design": "rounds", "plan": {"rounds": rounds, "more": more, "most": most, "samples": 5},
+                        "seed": 1, "selection": {"patterns": ["x"]}}
+    return head
+
+
+def write_rounds_block(out, block, impl, levels, rng, rounds=10, speed=(1.0, 1.7)):
+    """One block measured in rounds: each round at a random machine speed shared by its two processes."""
+    params = [f"'{impl}'", "'M'", "'float32'"]
+    for r in range(rounds):
+        mood = rng.choice(speed)
+        for slot, env in enumerate(rng.sample(list(ENVS), 2)):
+            samples = [mood * levels[ENVS[env]["label"]] * (1 + rng.uniform(-0.01, 0.01)) for _ in range(5)]
+            out.write({"record": "process", "block": block, "benchmark": TIME, "params": params, "environment": env,
+                       "round": r, "slot": slot, "status": "ok", "samples": samples,
+                       "summary": sorted(samples)[2], "started_at": 2000 + r, "seconds": 0.3})
+    out.write({"record": "block", "block": block, "benchmark": TIME, "params": params, "rounds": rounds})
+
+
+def test_a_session_in_rounds_is_judged_round_by_round(tmp_path):
+    rng = random.Random(5)
+    path = session_path(tmp_path, "m1", COMMIT, "r1")
+    with records.create(path, rounds_header()) as out:
+        write_rounds_block(out, 0, "numpy", {"0.4.31": 1.0, "0.10.2": 1.0}, rng)
+        write_rounds_block(out, 1, "jax_jit", {"0.4.31": 1.0, "0.10.2": 1.25}, rng, rounds=15)
+        out.write({"record": "end", "ended_at": 3000, "status": "complete"})
+    session = read_session(path)
+    assert session.in_rounds and session.look(10) == 0 and session.look(15) == 1 and session.look(20) == 2
+    by_key = {(m.param("implementation"), m.release): m for m in session.measurements()}
+    jit_new = by_key["jax_jit", "0.10.2"]
+    assert jit_new.rounds == tuple(range(15)) and jit_new.look == 1 and len(jit_new.turns[0]) == 5
+    verdicts = {c.measurement.param("implementation"): c
+                for c in compare.compare_releases(session.measurements(), "0.4.31", "0.10.2")}
+    # the machine's speed (1.7x apart from round to round) cancels within each round
+    assert verdicts["jax_jit"].verdict == compare.REGRESSION and verdicts["jax_jit"].rounds == 15
+    assert verdicts["jax_jit"].ratio == pytest.approx(1.25, rel=0.02)
+    assert verdicts["numpy"].verdict == compare.NO_CHANGE
+    assert verdicts["numpy"].interval[1] / verdicts["numpy"].interval[0] < 1.05

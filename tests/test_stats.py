@@ -1,5 +1,6 @@
 """The release verdict's statistics: per-process summaries, Hodges-Lehmann ratio, its interval."""
 
+import dataclasses
 import math
 import random
 import statistics
@@ -8,7 +9,7 @@ import pytest
 
 from jaxnp_kernels.report import compare
 from jaxnp_kernels.report.results import Measurement
-from jaxnp_kernels.report.stats import _tail_rank, mann_whitney_u, ratio_interval
+from jaxnp_kernels.report.stats import _tail_rank, mann_whitney_u, paired_ratio_interval, ratio_interval
 
 TIME = "bench_elementwise.FusedChain.time_run"
 
@@ -118,3 +119,92 @@ def test_values_from_different_sessions_or_files_are_never_judged():
     assert apart.verdict == compare.APART and apart.ratio == pytest.approx(3.0, rel=0.1)
     files = compare.compare_pair(side("0.4.31", a, session=None), side("0.10.2", b, session=None))
     assert files.verdict == compare.APART
+
+
+# -- sessions measured in rounds: one ratio per round ------------------------------------------
+
+def test_signed_rank_intervals_match_the_tables():
+    from jaxnp_kernels.report.stats import _signed_rank_tail
+
+    # two-sided 0.005 (Wilcoxon signed-rank tables): n=9 reaches it only with every sign alike,
+    # n=10 tolerates one smallest rank out of line; n=8 never reaches it
+    assert _signed_rank_tail(8, 0.005) == (0, 0.0)
+    assert _signed_rank_tail(9, 0.005) == (1, pytest.approx(1 - 2 / 512))
+    assert _signed_rank_tail(10, 0.005) == (2, pytest.approx(1 - 4 / 1024))
+    assert _signed_rank_tail(12, 0.05)[0] == 14          # T <= 13 is the tabled 5% critical value
+    k_exact, coverage = _signed_rank_tail(60, 0.01)
+    m, sigma = 60 * 61 / 2, math.sqrt(60 * 61 * 121 / 24)
+    k_normal = math.floor(m / 2 + 0.5 - statistics.NormalDist().inv_cdf(0.995) * sigma)
+    assert coverage >= 0.99 and abs(k_exact - k_normal) <= 0.005 * m     # 568 exact, 565 normal
+    assert _signed_rank_tail(61, 0.01)[1] == pytest.approx(0.99, abs=0.001)   # beyond 60: the normal one
+
+
+def test_paired_interval_is_the_walsh_average_order_statistics():
+    ratios = [1.02, 0.97, 1.05, 1.01, 0.99, 1.03, 1.00, 0.98, 1.04, 1.06]
+    logs = [math.log(r) for r in ratios]
+    walsh = sorted((logs[i] + logs[j]) / 2 for i in range(10) for j in range(i, 10))
+    est = paired_ratio_interval(ratios)
+    assert est.ratio == pytest.approx(math.exp(statistics.median(walsh)))
+    assert (est.low, est.high) == (pytest.approx(math.exp(walsh[1])), pytest.approx(math.exp(walsh[-2])))
+    assert not est.excludes_one
+    shifted = paired_ratio_interval([r * 1.3 for r in ratios])
+    assert shifted.excludes_one and shifted.ratio == pytest.approx(est.ratio * 1.3)
+    assert shifted.p_value == pytest.approx(2 / 1024)     # all ten rounds slower: the exact tail
+    assert (paired_ratio_interval(ratios[:8]).low, paired_ratio_interval(ratios[:8]).high) == (0.0, math.inf)
+    for bad in ([], [1.0, 0.0], [1.0, math.inf]):
+        with pytest.raises(ValueError):
+            paired_ratio_interval(bad)
+
+
+def rounds_side(release, turns, session="s1", look=0):
+    """A measurement of a session in rounds: ``turns[r]`` is round r's process's samples."""
+    summaries = tuple(statistics.median(t) for t in turns)
+    return Measurement("m", "c", release, TIME, ("'jax_jit'", "'M'", "'float32'"),
+                       ("implementation", "size", "dtype"), "seconds", statistics.median(summaries),
+                       summaries, None, 0, session, rounds=tuple(range(len(turns))),
+                       turns=tuple(tuple(t) for t in turns), look=look)
+
+
+def test_rounds_cancel_the_machine_speed_that_processes_measured_one_by_one_cannot():
+    """Each round runs at its own machine speed (1.6x apart, as this project's CPUs flip), shared by
+    the two processes of the round: judged by round, a 20% slowdown is found; the same values
+    judged process against process are not."""
+    rng = random.Random(11)
+    old_turns, new_turns = [], []
+    for _ in range(10):
+        speed = rng.choice([1.0, 1.6])
+        old_turns.append([speed * math.exp(rng.gauss(0, 0.01)) for _ in range(7)])
+        new_turns.append([1.25 * speed * math.exp(rng.gauss(0, 0.01)) for _ in range(7)])
+    old, new = rounds_side("0.4.31", old_turns), rounds_side("0.10.2", new_turns)
+    c = compare.compare_pair(old, new)
+    assert c.verdict == compare.REGRESSION and c.rounds == 10 and c.ratio == pytest.approx(1.25, rel=0.02)
+    unpaired = dataclasses.replace(old, rounds=None, turns=None), dataclasses.replace(new, rounds=None, turns=None)
+    assert compare.compare_pair(*unpaired).verdict == compare.NO_CHANGE
+
+
+def test_a_round_ratio_pairs_the_samples_of_one_turn():
+    # the machine slows down during the round: turn by turn the ratio stays 1.1
+    old = rounds_side("a", [[1.0, 1.0, 2.0, 2.0, 2.0]] * 10)
+    new = rounds_side("b", [[1.1, 1.1, 2.2, 2.2, 2.2]] * 10)
+    assert compare.round_ratios(old, new) == [pytest.approx(1.1)] * 10
+
+
+def test_each_extension_of_a_block_halves_its_alpha():
+    assert [compare.look_alpha(0.005, k) for k in range(3)] == [0.005, 0.0025, 0.00125]
+    # 15 rounds, one look beyond the first: the interval is the wider one of alpha 0.0025
+    turns = [[1.0 + 0.01 * ((r * 7) % 5)] * 3 for r in range(15)]
+    first = compare.estimate(rounds_side("a", turns), rounds_side("b", turns[::-1]))
+    later = compare.estimate(rounds_side("a", turns, look=1), rounds_side("b", turns[::-1], look=1))
+    assert later.low <= first.low and later.high >= first.high and later.confidence > first.confidence
+
+
+@pytest.mark.parametrize("level, spread, resolved", [
+    (1.0, 0.01, True),     # no change, and the interval shows it smaller than 1.2x
+    (1.5, 0.01, True),     # a clear regression
+    (1.0, 0.40, False),    # too noisy to tell: measure more
+])
+def test_a_pair_is_resolved_by_a_verdict_or_an_interval_inside_the_threshold(level, spread, resolved):
+    rng = random.Random(5)
+    old = rounds_side("a", [[1.0] for _ in range(10)])
+    new = rounds_side("b", [[level * math.exp(rng.gauss(0, spread))] for _ in range(10)])
+    assert compare.resolved(old, new) is resolved

@@ -110,10 +110,11 @@ class SessionSummary:
 
     id: str
     releases: list[str]
-    processes: int          # processes per environment and combination (asked)
+    processes: int          # processes per environment and combination (asked; sessions one by one)
     blocks: int             # combinations measured
     started_at: int
     status: str             # "complete", "budget", "interrupted", or "running or killed"
+    rounds: tuple[int, int] | None = None   # rounds per combination: (first look, most), in rounds
 
 
 @dataclasses.dataclass
@@ -188,10 +189,12 @@ def _timing_speedups(times: dict) -> dict[tuple[str, str, str], dict[str, float]
 
 
 def summarise_session(session: Session) -> SessionSummary:
+    plan = session.settings.get("plan") or {}
     return SessionSummary(
         id=session.id, releases=session.labels, processes=int(session.settings.get("processes", 0)),
         blocks=len({p.block for p in session.processes}), started_at=session.started_at,
-        status=(session.end or {}).get("status", "running or killed"))
+        status=(session.end or {}).get("status", "running or killed"),
+        rounds=(int(plan.get("rounds", 0)), int(plan.get("most", 0))) if session.in_rounds else None)
 
 
 def build_report(measurements: list[Measurement], machine: str, commit: str | None = None,

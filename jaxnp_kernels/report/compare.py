@@ -1,28 +1,32 @@
 """Compare two JAX releases at one commit: a ratio, its interval and a verdict per benchmark.
 
 Timings, and every figure derived from them (speedups, rates), are compared only when the
-two releases were **measured side by side**: in one session of ``jaxnp-releases run``,
-processes alternating between the two environments on one machine in the same minutes
-(:mod:`.sessions`).  The process is the unit: each side is the set of per-process
-summaries (the median of each process's samples), and the ratio new/old is the
-Hodges-Lehmann estimate with its distribution-free ``1 - alpha`` interval
-(:func:`.stats.ratio_interval`).  With ``worse`` the ratio turned so that above 1 means
-worse in the unit's direction (seconds and bytes are better lower; ratios, throughputs and
-fractions better higher), a benchmark is a
+two releases were **measured side by side**: in one session of ``jaxnp-releases run``, on
+one machine in the same minutes (:mod:`.sessions`).  A session measures each combination
+in *rounds*: one process per release alive together, their samples taken in turn.  Each
+round gives one ratio new/old (the median over turns of the two processes' sample ratios),
+and the ratio is their one-sample Hodges-Lehmann estimate with its distribution-free
+``1 - alpha`` interval (:func:`.stats.paired_ratio_interval`); the process, paired by its
+round, stays the unit.  (Sessions measured one process after another are judged process
+against process: :func:`.stats.ratio_interval`.)  With ``worse`` the ratio turned so that
+above 1 means worse in the unit's direction (seconds and bytes are better lower; ratios,
+throughputs and fractions better higher), a benchmark is a
 
 - **regression** when the whole interval of ``worse`` lies above ``MIN_CHANGE`` (1.05: the
-  processes show the new release worse, Mann-Whitney significant at ``alpha``, and by at
-  least 5%) *and* the interval reaches the threshold (default 1.2x): a change at least that
-  large is consistent with the data;
+  rounds show the new release worse, signed-rank significant at ``alpha``, and by at least
+  5%) *and* the interval reaches the threshold (default 1.2x): a change at least that large
+  is consistent with the data;
 - **improvement** symmetrically (interval below 1/1.05, reaching 1/threshold);
 - **no change** otherwise: no evidence of a change, or a change shown to be smaller than
   the threshold (its whole interval lies between 1 and the threshold).
 
-With the default alpha of 0.005 and 6 processes per side, the interval excludes 1 only
-when at most one of the 36 pairs of processes is out of order (exact p = 4/924 = 0.0043):
-under no change, a row gets a verdict with probability at most 0.43%.  Fewer than 6
-processes a side can never give a verdict at this alpha (5 against 5 reaches p = 0.0079 at
-best).
+With the default alpha of 0.005 and 10 rounds, the interval excludes 1 only when at most
+the smallest of the ten rounds' log ratios points the other way (exact p = 4/1024 =
+0.0039); 8 rounds or fewer never give a verdict.  A block still *unresolved* after its
+rounds (:func:`resolved`: neither a verdict nor an interval inside the threshold) is
+extended by the runner, and each extension is judged at half the previous alpha
+(:func:`look_alpha`), so that a row with no change gets a verdict with probability below
+``2 * alpha`` however it was extended.
 
 Values measured at different times (two asv result files, no common session) are never
 judged, however far apart: they are "measured apart", with their ratio shown.  The one
@@ -37,12 +41,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
 from collections.abc import Iterable
 
 from jaxnp_releases.matrix import release_key
 
 from .results import Measurement
-from .stats import ratio_interval
+from .stats import paired_ratio_interval, ratio_interval
 
 HIGHER_IS_BETTER_UNITS = {"ratio", "GB/s", "GFLOP/s", "fraction", "devices"}
 #: Units whose single values are exact (no timing noise), so a single value can be judged.
@@ -82,6 +87,13 @@ class Comparison:
             return None
         return len(self.old.samples), len(self.new.samples)
 
+    @property
+    def rounds(self) -> int | None:
+        """Rounds both sides were measured in (a session measured in rounds only)."""
+        if self.evidence != SIDE_BY_SIDE or self.old.rounds is None or self.new.rounds is None:
+            return None
+        return len(set(self.old.rounds) & set(self.new.rounds))
+
 
 def higher_is_better(unit: str) -> bool:
     return unit in HIGHER_IS_BETTER_UNITS
@@ -104,15 +116,56 @@ def judge(worse_low: float, worse_high: float, threshold: float) -> str:
     return NO_CHANGE
 
 
+def look_alpha(alpha: float, look: int) -> float:
+    """The alpha of a block's ``look``-th extension: ``alpha`` at the first look, half of the
+    previous one at each later look, so that however often a block is extended the chance
+    that a row with no change gets a verdict stays below ``2 * alpha`` (Bonferroni)."""
+    return alpha / 2 ** max(0, look)
+
+
+def round_ratios(old: Measurement, new: Measurement) -> list[float]:
+    """new/old per round measured on both sides: the median of the ratios of the two processes'
+    samples turn by turn (samples of one turn were taken back to back, so a change of the
+    machine's speed between turns cancels), or of their summaries when no samples were kept."""
+    def turns(m: Measurement):
+        return [t if t else (s,) for t, s in zip(m.turns or [()] * len(m.samples), m.samples)]
+
+    olds = dict(zip(old.rounds, turns(old)))
+    return [statistics.median(b / a for a, b in zip(olds[r], samples))
+            for r, samples in zip(new.rounds, turns(new)) if r in olds]
+
+
+def estimate(old: Measurement, new: Measurement, alpha=DEFAULT_ALPHA):
+    """The ratio new/old with its interval: paired by round when both were measured in rounds
+    (:func:`.stats.paired_ratio_interval`), otherwise process against process
+    (:func:`.stats.ratio_interval`)."""
+    if old.rounds is not None and new.rounds is not None:
+        return paired_ratio_interval(round_ratios(old, new), look_alpha(alpha, max(old.look, new.look)))
+    return ratio_interval(old.samples, new.samples, alpha)
+
+
+def resolved(old: Measurement, new: Measurement, threshold=DEFAULT_THRESHOLD, alpha=DEFAULT_ALPHA) -> bool:
+    """Whether the pair's interval decides: a verdict, or a change shown smaller than ``threshold``
+    (the whole interval between 1/threshold and threshold).  The runner measures more rounds of
+    a block while a pair of its releases is not resolved."""
+    e = estimate(old, new, alpha)
+    if judge(*_worse_interval(e, new.unit), threshold) != NO_CHANGE:
+        return True
+    return 1 / threshold < e.low and e.high < threshold
+
+
+def _worse_interval(e, unit: str) -> tuple[float, float]:
+    """The interval of the ``worse`` factor (above 1 is worse in the unit's direction)."""
+    if higher_is_better(unit):
+        return 1 / e.high, (1 / e.low if e.low else math.inf)
+    return e.low, e.high
+
+
 def _side_by_side(old: Measurement, new: Measurement, threshold, alpha) -> Comparison:
-    estimate = ratio_interval(old.samples, new.samples, alpha)
-    if higher_is_better(new.unit):
-        worse, low, high = 1 / estimate.ratio, 1 / estimate.high, (1 / estimate.low if estimate.low else math.inf)
-    else:
-        worse, low, high = estimate.ratio, estimate.low, estimate.high
-    verdict = judge(low, high, threshold)
-    return Comparison(old, new, estimate.ratio, worse, estimate.p_value, SIDE_BY_SIDE, verdict,
-                      (estimate.low, estimate.high))
+    e = estimate(old, new, alpha)
+    worse = 1 / e.ratio if higher_is_better(new.unit) else e.ratio
+    verdict = judge(*_worse_interval(e, new.unit), threshold)
+    return Comparison(old, new, e.ratio, worse, e.p_value, SIDE_BY_SIDE, verdict, (e.low, e.high))
 
 
 def compare_pair(old: Measurement | None, new: Measurement | None, threshold=DEFAULT_THRESHOLD,

@@ -140,7 +140,7 @@ def render(report: Report) -> str:
                 parts.append(f"<p class='control'>{e(note)}</p>")
         if rows:
             parts.append("<table><tr><th>verdict</th><th>benchmark</th><th>new/old</th><th>old → new</th>"
-                         "<th>interval, processes</th></tr>")
+                         "<th>interval, replicates</th></tr>")
             for c in rows:
                 ratio = format_ratio(c)
                 change = e(format_change(c)).replace("-&gt;", "→")

@@ -22,7 +22,7 @@ def render(report: Report) -> str:
             if note:
                 out += [f"> {note}", ""]
         if rows:
-            out += ["| verdict | benchmark | new/old | old → new | interval, processes |", "|---|---|---:|---|---|"]
+            out += ["| verdict | benchmark | new/old | old → new | interval, replicates |", "|---|---|---:|---|---|"]
             for c in rows:
                 change = format_change(c).replace("->", "→")
                 out.append(f"| {c.verdict} | `{c.measurement.label}` | {format_ratio(c)} | {change} | "

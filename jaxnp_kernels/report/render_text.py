@@ -47,21 +47,25 @@ def format_ratio(c: compare.Comparison) -> str:
 
 
 def format_evidence(c: compare.Comparison) -> str:
-    """``[1.1x, 1.41x] 6+6 processes`` side by side; otherwise what the verdict rests on."""
+    """``[1.1x, 1.41x] 10 rounds`` (or ``6+6 processes``) side by side; otherwise what the verdict
+    rests on."""
     if c.interval is not None:
         low, high = c.interval
-        n_old, n_new = c.processes
         bounds = f"[{low:.3g}x, {high:.3g}x]" if high != float("inf") else "[no interval: too few]"
+        if c.rounds is not None:
+            return f"{bounds} {c.rounds} rounds"
+        n_old, n_new = c.processes
         return f"{bounds} {n_old}+{n_new} processes"
     return c.evidence or ""
 
 
 def rule_text(report: Report) -> str:
     """The verdict rule in one sentence, with the report's threshold and alpha."""
-    return (f"verdicts only from releases measured side by side (processes alternating, same machine, same "
-            f"minutes), each process one value: regression/improvement when the {1 - report.alpha:.1%} "
-            f"interval of the ratio lies beyond 1.05x and reaches {report.threshold:g}x; exact byte figures judged "
-            "from 1 MiB; values measured apart are shown, never judged")
+    return (f"verdicts only from releases measured side by side (in rounds: one process per release "
+            f"measured together, samples in turn; each round one ratio): regression/improvement when the "
+            f"{1 - report.alpha:.1%} interval of the ratio (narrower alphas for rounds added later) lies beyond "
+            f"1.05x and reaches {report.threshold:g}x; exact byte figures judged from 1 MiB; values measured "
+            "apart are shown, never judged")
 
 
 def session_lines(report: Report) -> list[str]:
@@ -71,9 +75,10 @@ def session_lines(report: Report) -> list[str]:
     lines = []
     for s in report.sessions:
         when = datetime.datetime.fromtimestamp(s.started_at / 1000, datetime.timezone.utc)
-        lines.append(f"session {s.id}: JAX {', '.join(s.releases)} side by side, {s.processes} processes "
-                     f"per release and combination, {s.blocks} combinations, {when:%Y-%m-%d %H:%M} UTC, "
-                     f"{s.status}")
+        design = (f"{s.rounds[0]} to {s.rounds[1]} rounds per combination" if s.rounds
+                  else f"{s.processes} processes per release and combination")
+        lines.append(f"session {s.id}: JAX {', '.join(s.releases)} side by side, {design}, "
+                     f"{s.blocks} combinations, {when:%Y-%m-%d %H:%M} UTC, {s.status}")
     return lines
 
 
@@ -127,7 +132,7 @@ def render(report: Report, brief: bool = False) -> str:
         if rows:
             width = max(len(c.measurement.label) for c in rows)
             lines.append(f"  {'verdict':<17} {'benchmark':<{width}}  {'new/old':>8}  {'old -> new':<24}  "
-                         "interval, processes")
+                         "interval, replicates")
             for c in rows:
                 lines.append(f"  {c.verdict:<17} {c.measurement.label:<{width}}  {format_ratio(c):>8}  "
                              f"{format_change(c):<24}  {format_evidence(c)}")

@@ -38,6 +38,9 @@ class Measurement:
     date: int             # the result's start time, ms since the epoch
     session: str | None = None  # the side-by-side session it comes from (None: an asv result
                                 # file); samples are then one summary per process
+    rounds: tuple | None = None  # a session measured in rounds: the round of each summary
+    turns: tuple | None = None   # ... and each process's samples, in the order of its turns
+    look: int = 0               # ... and how many times its block was extended (compare.LOOKS)
 
     @property
     def key(self) -> tuple:

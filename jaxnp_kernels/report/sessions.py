@@ -2,12 +2,13 @@
 
 A *session* (written by ``jaxnp-releases run``, see :mod:`jaxnp_releases.runner`) measures
 the same benchmarks in several environments (JAX releases) on one machine in the same
-minutes: for every benchmark and parameter combination (a *block*), processes alternate
-between the environments (ABBA order for two, a shuffled order reversed every round for
-more), each process a fresh asv benchmark process that reports its samples.  The process
-is the unit of replication: a verdict compares the per-process summaries (the median of
-each process's samples) of two environments of the *same session*, never values measured
-at different times.
+minutes: every benchmark and parameter combination (a *block*) is measured in *rounds*, a
+round being one measuring process per environment, alive together and sampled in turn
+(:mod:`jaxnp_releases.rounds`; settings ``"design": "rounds"``).  The process is the unit of
+replication: a verdict compares two environments of the *same session* round by round (each
+round's ratio of the two processes' samples, turn by turn), never values measured at
+different times.  Sessions of format 1 (and format-2 files without the rounds design)
+measured processes one after another: they are judged process against process.
 
 A session is one JSON-lines file, ``<results>/<machine>/sidebyside/<commit8>-<id>.jsonl``
 (asv reads only ``*.json``, so asv ignores it; the results history stores it beside the
@@ -16,10 +17,11 @@ asv result files).  Every line is one record:
 - ``{"record": "session", ...}`` first: id, machine, commit, environments (name, label,
   jax, jaxlib), the benchmarks' units and parameter names, the settings;
 - ``{"record": "process", ...}``: one measuring process: block, benchmark, params,
-  environment, slot (its position in the block's order), status (ok, skipped, failed),
-  samples, summary, start time and duration;
-- ``{"record": "block", ...}``: the block's processes are all written (a block without
-  it was interrupted, and is never used);
+  environment, round, slot (its position in the round's start order), the CPU its samples
+  ran on, status (ok, skipped, failed), samples (in the order of its turns), summary (their
+  median), calls per sample, start time and duration;
+- ``{"record": "block", ...}``: the block's processes are all written, and how many rounds
+  it took (a block without it was interrupted, and is never used);
 - ``{"record": "stored", "block": N}``: the block's values are in the asv result files too
   (a resumed session stores the complete blocks that lack it first);
 - ``{"record": "end", ...}``: the session ended (status complete, budget or interrupted).
@@ -38,7 +40,11 @@ from jaxnp_releases.matrix import release_key
 
 from .results import BadResults, Measurement, _check, _fail, number
 
-FORMAT = 1
+#: Format 1: processes one after another, each side's processes judged against the other's.
+#: Format 2: processes in rounds (one per environment alive together, samples in turn), judged
+#: by the per-round ratios; each process record names its ``round``.
+FORMATS = (1, 2)
+FORMAT = 2
 DIRECTORY = "sidebyside"
 SUFFIX = ".jsonl"
 OK, SKIPPED, FAILED = "ok", "skipped", "failed"
@@ -60,6 +66,7 @@ class ProcessRecord:
     seconds: float
     message: str = ""
     number: int | None = None  # calls per sample (timings)
+    round: int | None = None   # format 2: the round the process belongs to
 
 
 @dataclasses.dataclass
@@ -82,6 +89,17 @@ class Session:
         return self.environments[environment]["label"]
 
     @property
+    def in_rounds(self) -> bool:
+        return self.settings.get("design") == "rounds"
+
+    def look(self, rounds_measured: int) -> int:
+        """How many times a block of ``rounds_measured`` rounds was extended beyond the plan's first
+        look (compare.look_alpha charges each extension)."""
+        plan = self.settings.get("plan") or {}
+        first, more = int(plan.get("rounds", rounds_measured)), max(1, int(plan.get("more", 1)))
+        return max(0, -(-(rounds_measured - first) // more))
+
+    @property
     def labels(self) -> list[str]:
         return sorted((e["label"] for e in self.environments.values()), key=release_key)
 
@@ -93,10 +111,16 @@ class Session:
         for p in self.processes:
             grouped.setdefault((p.benchmark, p.params, p.environment), []).append(p)
         out = []
+        block_rounds: dict[int, int] = {}
+        for p in self.processes:
+            if p.round is not None:
+                block_rounds[p.block] = max(block_rounds.get(p.block, 0), p.round + 1)
         for (benchmark, params, environment), records in grouped.items():
             meta = self.benchmarks.get(benchmark, {})
-            summaries = tuple(p.summary for p in records if p.status == OK and p.summary is not None)
+            ok = [p for p in records if p.status == OK and p.summary is not None]
+            summaries = tuple(p.summary for p in ok)
             failed = [p for p in records if p.status == FAILED]
+            paired = self.in_rounds and all(p.round is not None for p in ok)
             out.append(Measurement(
                 machine=self.machine, commit=self.commit, release=self.label(environment),
                 benchmark=benchmark, params=params, param_names=tuple(meta.get("param_names", ())),
@@ -104,6 +128,9 @@ class Session:
                 value=_median(summaries) if summaries and not failed else None,
                 samples=summaries if not failed else None, ci_99=None,
                 date=min(p.started_at for p in records), session=self.id,
+                rounds=tuple(p.round for p in ok) if paired else None,
+                turns=tuple(p.samples for p in ok) if paired else None,
+                look=self.look(block_rounds.get(records[0].block, 0)) if paired else 0,
             ))
         return out
 
@@ -146,7 +173,8 @@ def read_session(path) -> Session:
     if not records or records[0][1]["record"] != "session":
         raise BadResults(f"{path}: does not start with a session record")
     header = records[0][1]
-    _check(header.get("format") == FORMAT, path, f"session format {header.get('format')!r}, this report reads {FORMAT}")
+    _check(header.get("format") in FORMATS, path,
+           f"session format {header.get('format')!r}, this report reads {', '.join(map(str, FORMATS))}")
     for key, kind in (("session", str), ("machine", str), ("commit", str), ("started_at", int),
                       ("environments", dict), ("benchmarks", dict)):
         _check(isinstance(header.get(key), kind) and not isinstance(header.get(key), bool), path,
@@ -197,7 +225,7 @@ def _process(record: dict, session: Session, where: str) -> ProcessRecord:
            f"a process with status {record['status']} has summary {summary!r}")
     samples = record.get("samples") or []
     _check(isinstance(samples, list), where, "samples is not a list")
-    for key in ("slot", "started_at"):
+    for key in ("slot", "started_at") + (("round",) if session.in_rounds else ()):
         _check(isinstance(record.get(key), int) and not isinstance(record.get(key), bool), where,
                f"{key} is not a whole number")
     return ProcessRecord(
@@ -206,7 +234,8 @@ def _process(record: dict, session: Session, where: str) -> ProcessRecord:
         samples=tuple(number(v, where, "a sample", allow_nan=False) for v in samples),
         started_at=record["started_at"], seconds=number(record.get("seconds", 0), where, "seconds") or 0.0,
         message=str(record.get("message", "")),
-        number=record.get("number") if isinstance(record.get("number"), int) else None)
+        number=record.get("number") if isinstance(record.get("number"), int) else None,
+        round=record["round"] if session.in_rounds else None)
 
 
 def read_sessions(results_dir) -> list[Session]:
