@@ -30,6 +30,8 @@ CONFIG = ROOT / "asv.conf.json"
 #: (its own name, directory and result files) without changing anything it measures.
 TWIN_REQUIREMENT = ("six", "1.17.0")
 PLAIN_RELEASE = re.compile(r"\d+(\.\d+)*")
+#: Set to "false" on GPUs: the processes of a side-by-side round share the device.
+GPU_PREALLOCATE = "XLA_PYTHON_CLIENT_PREALLOCATE"
 
 
 class MatrixError(ValueError):
@@ -169,7 +171,11 @@ def write_gpu_config(out, base_config=CONFIG) -> pathlib.Path:
     Each environment adds ``jax-cuda12-plugin`` and ``jax-cuda12-pjrt`` of its release (the
     packages behind ``jax[cuda12-local]``, using the runner's installed CUDA 12; asv cannot
     pass the bracketed extra ``jax[cuda12]`` to pip).  Benchmarks start with ``spawn`` (CUDA
-    does not survive a fork) and without forced host devices (the GPUs are the devices).
+    does not survive a fork) and without forced host devices (the GPUs are the devices).  JAX
+    does not preallocate GPU memory there (``XLA_PYTHON_CLIENT_PREALLOCATE=false``): a
+    side-by-side round keeps one measuring process per release alive at once, and each would
+    otherwise claim 75% of the GPU's memory (the side-by-side runner's servers import JAX
+    without touching a device, and each measuring process starts CUDA after its fork).
     The environment names contain the plugin, so every result says it ran on CUDA; the
     machine name (JAXNP_MACHINE) names the GPU.
     """
@@ -181,10 +187,12 @@ def write_gpu_config(out, base_config=CONFIG) -> pathlib.Path:
         entry["req"]["jax-cuda12-plugin"] = release
         entry["req"]["jax-cuda12-pjrt"] = release
         entry.get("env_nobuild", {}).pop("XLA_FLAGS", None)
+        entry.setdefault("env_nobuild", {})[GPU_PREALLOCATE] = "false"
         gpu.append(entry)
     out = write_config(gpu, out, base_config)
     written = json.loads(out.read_text(encoding="utf-8"))
     written.get("matrix", {}).get("env_nobuild", {}).pop("XLA_FLAGS", None)
+    written.setdefault("matrix", {}).setdefault("env_nobuild", {})[GPU_PREALLOCATE] = ["false"]
     written["launch_method"] = "spawn"
     out.write_text(json.dumps(written, indent=2), encoding="utf-8")
     return out
@@ -193,7 +201,7 @@ def write_gpu_config(out, base_config=CONFIG) -> pathlib.Path:
 def pins(release: str, config_path=CONFIG) -> list[str]:
     """``name==version`` of every pinned requirement of ``release``'s matrix entry."""
     entry = entry_for(read_config(config_path), resolve([release], config_path)[0])
-    return [f"{name}=={version}" for name, version in entry["req"].items() if version]
+    return [f"{name.removeprefix('pip+')}=={version}" for name, version in entry["req"].items() if version]
 
 
 def main(argv=None) -> int:
