@@ -1,6 +1,6 @@
 """``jaxnp-releases``: measure JAX releases side by side, bisect a slowdown, sweep a range.
 
-    jaxnp-releases run --releases oldest newest [--selection main] [--processes 5]
+    jaxnp-releases run --releases oldest newest [--selection main] [--rounds 10 --most-rounds 20]
     jaxnp-releases run --releases 0.10.2 --twin --selection timings-M     (A/A calibration)
     jaxnp-releases bisect --good 0.4.31 --bad 0.4.38 --bench 'ScatterAdd.time_run'
     jaxnp-releases sweep --from 0.6.0 --to 0.7.2 --bench 'FusedChain.time_run'
@@ -53,10 +53,15 @@ def _generated_config(args, releases: list[str], twin: bool) -> pathlib.Path:
 
 
 def _session(args, config: pathlib.Path, selection):
-    from .runner import Session, Settings
+    from .runner import RunError, Session, Settings
 
-    settings = Settings(processes=args.processes, seed=args.seed,
-                        budget_seconds=args.budget * 60 if args.budget else None,
+    from .rounds import Plan
+
+    try:
+        plan = Plan(rounds=args.rounds, more=args.more_rounds, most=max(args.rounds, args.most_rounds))
+    except ValueError as error:
+        raise RunError(str(error)) from error
+    settings = Settings(plan=plan, seed=args.seed, budget_seconds=args.budget * 60 if args.budget else None,
                         compile_cache=not args.no_compile_cache)
     return Session(config, args.machine, args.commit, selection, settings,
                    log=lambda text: print(text, flush=True))
@@ -136,7 +141,12 @@ def _common(p, run=True):
 
         p.add_argument("--machine", default=DEFAULT_MACHINE)
         p.add_argument("--commit", default="HEAD", help="the commit of this project to measure")
-        p.add_argument("--processes", type=int, default=6, help="per release and combination (default 6)")
+        p.add_argument("--rounds", type=int, default=10,
+                       help="rounds per combination before the first look (default 10): one measuring process "
+                            "per release each")
+        p.add_argument("--more-rounds", type=int, default=5,
+                       help="rounds added while a pair of releases is undecided (default 5)")
+        p.add_argument("--most-rounds", type=int, default=20, help="rounds per combination at most (default 20)")
         p.add_argument("--seed", type=int, help="the random order's seed (default: random, recorded)")
         p.add_argument("--budget", type=float, help="minutes; combinations that would not fit are left out")
         p.add_argument("--no-compile-cache", action="store_true",

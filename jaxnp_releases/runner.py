@@ -1,37 +1,31 @@
-"""The side-by-side runner: several JAX releases measured together, process by process.
+"""The side-by-side runner: several JAX releases measured together, round by round.
 
 ``jaxnp-releases run --releases oldest newest --selection main`` measures the selected asv
-benchmarks in the environments of several JAX releases *at the same time*: for each
-benchmark combination (a block) it runs ``processes`` measuring processes per environment,
-interleaved (:mod:`.schedule`), before moving to the next combination, so every release
-sees the same machine moods, and the two sides of every comparison are minutes, not hours
-or machines, apart.
+benchmarks in the environments of several JAX releases *at the same time*.  asv does what
+it does for ``asv run``: it creates the environments (from a generated configuration holding
+just these releases, :func:`jaxnp_releases.matrix.write_config`), builds and installs the
+project at the commit, and discovers the benchmarks; and the values end in ordinary asv
+result files.  The measuring is the runner's own, so that a measuring process times what a
+user's plain script would and every release sees the same seconds of the machine:
 
-It drives asv 0.6.6's own machinery, so what runs is exactly what ``asv run`` runs: asv
-creates the environments (from a generated configuration holding just these releases,
-:func:`jaxnp_releases.matrix.write_config`), builds and installs the project at the commit,
-discovers the benchmarks, and every measuring process is an asv benchmark process
-(``asv_runner``: ``setup`` builds, compiles, warms up and verifies against NumPy, the
-timed calls end in ``block_until_ready``), forked from a parent that imported the suite
-once (asv's forkserver).  Each environment has ``processes`` parents, and the processes
-of one block use different ones, so what a parent carries (its memory layout) is part of
-the variation between processes rather than a constant offset between releases.
+- each environment gets servers (:mod:`.pool`): its Python running ``python -m
+  jaxnp_kernels.worker``, which imports JAX once and forks one measuring process per request;
+- each benchmark combination (a *block*) is measured in rounds (:mod:`.rounds`): one process
+  per environment alive together, prepared as ``python -m jaxnp_kernels time`` prepares (its
+  own inputs, its own NumPy reference, compile, verify, warm up), then sampled in turn on
+  the same CPU; a block whose releases the rounds cannot yet tell apart gets more rounds.
 
-Three things keep a process cheap without changing what it measures: JAX's persistent
-compilation cache (one directory per environment and session: the first process of a
-combination compiles, the others load the same executable), the combination's inputs and
-NumPy reference made by its first process and loaded by the others
-(:mod:`jaxnp_kernels.input_cache`, emptied after every block; every process still verifies
-its own result), and a ``number`` of calls per sample calibrated once per block and then
-used by every process of both sides.
+JAX's persistent compilation cache (one directory per environment and session) lets the
+first process of a combination compile and the others load the same executable; every
+process still verifies the result it then times.
 
 What it writes (nothing is ever replaced):
 
 - the session file, ``<results>/<machine>/sidebyside/<commit8>-<id>.jsonl``: one line per
-  process (:mod:`jaxnp_kernels.report.sessions`), the record the release verdicts use;
-- ordinary asv result files, one per environment, whose samples for each combination
-  are the per-process summaries (appended to what the file already holds), so ``asv
-  publish``, ``asv compare`` and the site see one value per process.
+  process (:mod:`jaxnp_kernels.report.sessions`, format 2), the record the verdicts use;
+- ordinary asv result files, one per environment, whose samples for each combination are
+  the per-process summaries (appended to what the file already holds), so ``asv publish``,
+  ``asv compare`` and the site see one value per process.
 """
 
 from __future__ import annotations
@@ -50,21 +44,17 @@ import statistics
 import tempfile
 import time
 
-from jaxnp_kernels import input_cache
+from jaxnp_kernels.report import compare
 from jaxnp_kernels.report import sessions as format_
+from jaxnp_kernels.report.results import Measurement
 
-from . import matrix, records, schedule
+from . import cases, matrix, records, rounds
+from .pool import Pool, PoolError
 from .selections import Selection
 
-#: Settings of a time benchmark in a measuring process: 3 to 7 samples within 0.5 s after
-#: a short warm-up; each process contributes one value, their median.
-TIME_ATTRIBUTES = {"repeat": [3, 7, 0.5], "warmup_time": 0.05, "rounds": 1}
-#: Environment variables of the parents when the persistent compilation cache is on.
+#: Environment variables of the servers when the persistent compilation cache is on.
 CACHE_VARIABLES = ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS",
                    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES")
-#: In-process figures (speedup pairs) take fewer samples per process: every process is one
-#: replicate, and the session has several (benchmarks/common.py reads it at import).
-FIGURE_VARIABLES = {"JAXNP_ASV_FEW_SAMPLES": "1"}
 
 
 class RunError(RuntimeError):
@@ -73,27 +63,28 @@ class RunError(RuntimeError):
 
 @dataclasses.dataclass
 class Settings:
-    processes: int = 6
+    plan: rounds.Plan = dataclasses.field(default_factory=rounds.Plan)
+    #: Servers per environment; rounds take their processes from each in turn, so what one
+    #: server's memory layout does to its children is spread over the rounds.
+    servers: int = 2
     seed: int | None = None
     budget_seconds: float | None = None
     compile_cache: bool = True
 
     def __post_init__(self):
-        if self.processes < 1:
-            raise RunError(f"processes must be at least 1, got {self.processes}")
+        if self.servers < 1:
+            raise RunError(f"servers must be at least 1, got {self.servers}")
         if self.budget_seconds is not None and not self.budget_seconds > 0:
             raise RunError(f"the budget must be a positive number of minutes, got {self.budget_seconds / 60:g}")
 
 
 @dataclasses.dataclass
 class Environment:
-    """One side of the session: an asv environment, its label and its parents."""
+    """One side of the session: an asv environment, its label and its asv results."""
 
     env: object                      # asv.environment.Environment
     label: str
     results: object = None           # asv.results.Results
-    parents: list = dataclasses.field(default_factory=list)
-    variables: dict = dataclasses.field(default_factory=dict)  # set for its processes
     seconds: dict = dataclasses.field(default_factory=dict)   # benchmark -> process seconds
 
 
@@ -121,21 +112,23 @@ def labels_for(requirements: list[dict]) -> list[str]:
     return labels
 
 
-def process_outcome(result) -> tuple[str, list[float], float | None, str]:
-    """``(status, samples, summary, message)`` of one asv benchmark process's result."""
-    samples = result.samples[0]
-    value = result.result[0]
-    if result.errcode != 0 or value is None:
-        message = (result.stderr or "").strip().splitlines()
-        return format_.FAILED, [], None, "\n".join(message[-12:]) or f"exit status {result.errcode}"
-    if samples:
-        samples = [float(s) for s in samples]
-        return format_.OK, samples, statistics.median(samples), ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if math.isnan(value):
-            return format_.SKIPPED, [], None, "skipped: the benchmark's setup raised NotImplementedError"
-        return format_.OK, [float(value)], float(value), ""
-    return format_.FAILED, [], None, f"unexpected result {value!r}"
+def server_variables(env, extra: dict[str, str]) -> dict[str, str]:
+    """What a server's environment holds: what asv gives a benchmark process of ``env`` (this
+    process's variables, the environment's from the matrix, its ``bin`` first on PATH, no
+    PYTHONPATH) and ``extra``."""
+    variables = dict(os.environ)
+    variables.pop("PYTHONPATH", None)
+    if "ASV_PYTHONPATH" in variables:
+        variables["PYTHONPATH"] = variables.pop("ASV_PYTHONPATH")
+    variables.update(env.env_vars)
+    variables["PATH"] = os.pathsep.join([str(pathlib.Path(env_python(env)).parent), variables.get("PATH", "")])
+    variables.update(extra)
+    return variables
+
+
+def env_python(env) -> str:
+    """The Python executable of an asv environment."""
+    return env.find_executable("python")
 
 
 class Session:
@@ -160,7 +153,7 @@ class Session:
         self.sides: list[Environment] = []
         self.benchmarks = None
         self.commit = None
-        self.input_cache_dir: pathlib.Path | None = None  # set while the parents run
+        self.cpus = sorted(os.sched_getaffinity(0))
 
     # -- preparation ---------------------------------------------------------------------
     def prepare(self) -> None:
@@ -199,10 +192,11 @@ class Session:
         if not len(self.benchmarks):
             raise RunError(f"no benchmark matches the selection {self.selection.name!r}: "
                            f"{', '.join(self.selection.patterns)}")
-        cached = [name for name in self.benchmarks if self.benchmarks[name].get("setup_cache_key")]
-        if cached:
-            raise RunError(f"{', '.join(cached)} measure in asv's setup_cache (once per environment), "
-                           "so their processes are not replicates: run them with asv run, not side by side")
+        unmeasurable = sorted({name for name, idx in self.blocks()
+                               if cases.case_for(name, _params(self.benchmarks[name], idx)) is None})
+        if unmeasurable:
+            raise RunError(f"{', '.join(unmeasurable)}: only time_run and Speedup.track_vs_numpy are measured "
+                           "side by side (the other figures are measured once per environment by asv run)")
         labels = labels_for([env.requirements for env in environments])
         date = repo.get_date(self.commit)
         for env, label in zip(environments, labels):
@@ -219,7 +213,7 @@ class Session:
         names = {s.env.name for s in self.sides}
         candidates = [s for s in format_.read_sessions(self.conf.results_dir)
                       if s.machine == self.machine_name and s.commit == self.commit
-                      and set(s.environments) == names
+                      and set(s.environments) == names and s.in_rounds
                       and tuple(s.settings.get("selection", {}).get("patterns", ())) == self.selection.patterns
                       and (s.end or {}).get("status") != "complete"]
         return candidates[-1].path if candidates else None
@@ -240,59 +234,46 @@ class Session:
                                           "jaxlib": s.env.requirements.get("jaxlib"),
                                           "requirements": dict(s.env.requirements)} for s in self.sides},
             "benchmarks": used,
-            "settings": {"processes": self.settings.processes, "seed": self.seed,
-                         "order": "per block: a random order of the environments, reversed every round",
+            "settings": {"design": "rounds", "plan": dataclasses.asdict(self.settings.plan),
+                         "servers": self.settings.servers, "cpus": self.cpus, "seed": self.seed,
+                         "order": "per round: one process per environment, prepared together, then samples "
+                                  "in turn on the round's CPU, a random order reversed every turn",
                          "selection": dataclasses.asdict(self.selection),
-                         "compile_cache": self.settings.compile_cache, "time_attributes": TIME_ATTRIBUTES,
+                         "compile_cache": self.settings.compile_cache,
                          "budget_seconds": self.settings.budget_seconds,
                          "blocks_planned": len(self.blocks())},
         }
 
-    # -- parents -------------------------------------------------------------------------
+    # -- the measuring processes ---------------------------------------------------------
     @contextlib.contextmanager
-    def parents(self):
-        """``processes`` forkserver parents per environment, closed on exit.
-
-        With the configuration's ``launch_method`` "spawn" (the GPU configuration: CUDA does
-        not survive a fork) every process is a fresh interpreter instead, and there is
-        nothing to share.
-        """
-        from asv.runner import ForkServer, Spawner
-
+    def pool(self):
+        """Servers for every environment (``Settings.servers`` each), all ended on exit."""
         cache_root = pathlib.Path(tempfile.mkdtemp(prefix=f"jaxnp-session-{self.id}-"))
-        # One combination's inputs and NumPy reference, made by its first process, loaded by the
-        # others (they are deterministic); emptied after every block (_measure_block).
-        self.input_cache_dir = cache_root / "inputs"
+        pool = Pool()
+        sides = []
         try:
             for i, side in enumerate(self.sides):
-                side.variables = dict(FIGURE_VARIABLES)
-                side.variables[input_cache.VARIABLE] = str(self.input_cache_dir)
+                extra = {}
                 if self.settings.compile_cache:
-                    side.variables.update(zip(CACHE_VARIABLES, (str(cache_root / f"env{i}"), "0", "0")))
-                if self.conf.launch_method != "forkserver":
-                    side.parents = [Spawner(side.env, self.benchmarks.benchmark_dir)] * self.settings.processes
-                    continue
-                with _environment_variables(side.variables):
-                    for _ in range(self.settings.processes):
-                        parent = ForkServer(side.env, self.benchmarks.benchmark_dir)
-                        side.parents.append(parent)
-                        ok, out = parent.preimport()
-                        if not ok:
-                            raise RunError(f"the benchmark suite does not import in {side.env.name}:\n{out}")
-            yield
+                    extra = dict(zip(CACHE_VARIABLES, (str(cache_root / f"env{i}"), "0", "0")))
+                variables = server_variables(side.env, extra)
+                indices = []
+                for _ in range(self.settings.servers):
+                    try:
+                        indices.append(pool.add_server(env_python(side.env), variables, side.label))
+                    except PoolError as error:
+                        raise RunError(f"the measuring server of JAX {side.label} ({side.env.name}) does not start "
+                                       f"(a commit before jaxnp_kernels.worker cannot be measured side by side): "
+                                       f"{error}") from error
+                sides.append(rounds.Side(side.label, side.env.name, indices))
+            yield pool, sides
         finally:
-            for side in self.sides:
-                for parent in side.parents:
-                    with contextlib.suppress(Exception):
-                        parent.close()
-                side.parents.clear()
+            pool.close()
             shutil.rmtree(cache_root, ignore_errors=True)
 
     # -- measuring -----------------------------------------------------------------------
     def run(self, resume_path: pathlib.Path | None = None) -> Outcome:
         """Measure every block not yet complete; the session file is written as it goes."""
-        from asv import runner as asv_runner
-
         start = time.monotonic()
         blocks = self.blocks()
         done: set[tuple[str, tuple]] = set()
@@ -304,7 +285,8 @@ class Session:
             done = {(p.benchmark, p.params) for p in previous.processes}
             out = records.open_for_append(resume_path)
             next_block = previous.last_block + 1
-            self.log(f"resuming session {self.id}: {len(done)} of {len(blocks)} combinations already measured")
+            self.log(f"resuming session {self.id}: {len({(b, p) for b, p in done})} of {len(blocks)} "
+                     "combinations already measured")
             self._store_unstored(previous, out)
         else:
             path = format_.session_path(self.conf.results_dir, self.machine_name, self.commit, self.id)
@@ -313,28 +295,34 @@ class Session:
         rng = random.Random(self.seed)
         failed, out_of_budget, measured = [], [], 0
         block_seconds: list[float] = []
+        plan = self.settings.plan
         try:
-            with out, self.parents():
+            with out, self.pool() as (pool, sides):
                 self.log(f"session {self.id}: {len(blocks)} combinations x {len(self.sides)} environments "
-                         f"({', '.join(s.label for s in self.sides)}) x {self.settings.processes} processes")
+                         f"({', '.join(s.label for s in self.sides)}), {plan.rounds} to {plan.most} rounds each")
                 for position, (name, idx) in enumerate(blocks, 1):
                     benchmark = self.benchmarks[name]
                     params = _params(benchmark, idx)
+                    block_rng = random.Random(rng.getrandbits(64))  # drawn for every block: resumes agree
                     if (name, tuple(params)) in done:
                         continue
                     if self._over_budget(start, block_seconds):
                         out_of_budget.append(_label(name, params))
                         continue
                     t0 = time.monotonic()
-                    summary = self._measure_block(asv_runner, out, next_block, name, benchmark, idx, params,
-                                                  random.Random(rng.getrandbits(64)))
+                    block = rounds.Block(next_block, name, params, cases.case_for(name, params))
+                    outcome = rounds.measure(pool, sides, block, plan, block_rng, self.cpus, out.write,
+                                             self._unresolved_check(benchmark, block))
+                    out.write({"record": "block", "block": next_block, "benchmark": name, "params": params,
+                               "rounds": outcome.rounds, "ended_at": records.now_ms()})
+                    self._store_block(out, next_block, benchmark, idx, outcome)
                     block_seconds.append(time.monotonic() - t0)
                     next_block += 1
                     measured += 1
-                    failed += [f"{_label(name, params)} in JAX {label}: {message}"
-                               for label, message in summary["failed"]]
-                    self.log(f"[{position}/{len(blocks)}] {_label(name, params)}  {summary['text']}  "
-                             f"({block_seconds[-1]:.1f} s)")
+                    failed += [f"{_label(name, params)} in JAX {label}: {message}" for label, message in outcome.failed]
+                    self.log(f"[{position}/{len(blocks)}] {_label(name, params)}  "
+                             f"{_block_text(self.sides, outcome.records, benchmark.get('unit', ''))}  "
+                             f"{outcome.rounds} rounds ({block_seconds[-1]:.1f} s)")
                 status = "budget" if out_of_budget else "complete"
                 out.write({"record": "end", "ended_at": records.now_ms(), "status": status})
         except KeyboardInterrupt:
@@ -343,60 +331,40 @@ class Session:
             raise
         return Outcome(out.path, len(blocks), measured, failed, out_of_budget, time.monotonic() - start)
 
+    def _unresolved_check(self, benchmark: dict, block: rounds.Block):
+        """``unresolved(records)``: whether a pair of releases the report judges is still undecided."""
+        labels = {s.env.name: s.label for s in self.sides}
+        plan = self.settings.plan
+
+        def unresolved(process_records: list[dict]) -> bool:
+            measured = max(r["round"] for r in process_records) + 1
+            look = max(0, -(-(measured - plan.rounds) // plan.more))
+            by_label = {}
+            for name, label in labels.items():
+                ok = [r for r in process_records if r["environment"] == name and r["status"] == format_.OK]
+                if ok:
+                    by_label[label] = _measurement(self, benchmark, block, label, ok, look)
+            return any(not compare.resolved(by_label[old], by_label[new])
+                       for old, new in compare.release_pairs(by_label))
+
+        return unresolved
+
     def _over_budget(self, start, block_seconds) -> bool:
         if self.settings.budget_seconds is None or not block_seconds:
             return False
         typical = statistics.median(block_seconds)
         return time.monotonic() - start + typical > self.settings.budget_seconds
 
-    def _measure_block(self, asv_runner, out, block, name, benchmark, idx, params, rng) -> dict:
-        slots = schedule.block_order(len(self.sides), self.settings.processes, rng)
-        attributes = dict(TIME_ATTRIBUTES) if benchmark.get("type") == "time" else {}
-        active = [True] * len(self.sides)
-        per_side: list[list[float]] = [[] for _ in self.sides]
-        failures = []
-        for slot in slots:
-            if not active[slot.environment]:
-                continue
-            side = self.sides[slot.environment]
-            started = records.now_ms()
-            t0 = time.monotonic()
-            with _environment_variables(side.variables):
-                result = asv_runner._run_benchmark_single_param(
-                    benchmark, side.parents[slot.parent], idx, profile=False, extra_params=attributes, cwd=None)
-            seconds = time.monotonic() - t0
-            status, samples, summary, message = process_outcome(result)
-            if status == format_.OK and attributes and "number" not in attributes and result.number[0]:
-                attributes["number"] = int(result.number[0])  # the same calls per sample for everyone
-            record = {"record": "process", "block": block, "benchmark": name, "params": params,
-                      "environment": side.env.name, "slot": slot.position, "round": slot.round,
-                      "parent": slot.parent, "status": status, "samples": samples, "summary": summary,
-                      "number": result.number[0], "started_at": started, "seconds": round(seconds, 4)}
-            if message:
-                record["message"] = message
-            out.write(record)
-            side.seconds[name] = side.seconds.get(name, 0.0) + seconds
-            if status == format_.OK:
-                per_side[slot.environment].append(summary)
-            else:
-                active[slot.environment] = False
-                if status == format_.FAILED:
-                    failures.append((side.label, message.splitlines()[-1] if message else "failed"))
-        if self.input_cache_dir:
-            shutil.rmtree(self.input_cache_dir, ignore_errors=True)  # the next block has other inputs
-        out.write({"record": "block", "block": block, "benchmark": name, "params": params,
-                   "ended_at": records.now_ms()})
-        failed_labels = {label for label, _ in failures}
-        self._store_block(out, block, benchmark, idx, per_side, [s.label in failed_labels for s in self.sides],
-                          attributes.get("number"))
-        return {"failed": failures, "text": _block_text(self.sides, per_side, benchmark.get("unit", ""))}
-
-    def _store_block(self, out, block, benchmark, idx, per_side, failed, number) -> None:
+    def _store_block(self, out, block: int, benchmark: dict, idx: int, outcome: rounds.Outcome) -> None:
         """A complete block's values into the asv result files (written at once), then recorded
         as stored: a run killed in between stores it when resumed, never twice."""
-        for side, values, side_failed in zip(self.sides, per_side, failed):
-            add_block_result(side.results, benchmark, idx, values, failed=side_failed, number=number,
-                             duration=side.seconds.get(benchmark["name"]))
+        failed_labels = {label for label, _ in outcome.failed}
+        for side in self.sides:
+            mine = [r for r in outcome.records if r["environment"] == side.env.name]
+            values = [r["summary"] for r in mine if r["status"] == format_.OK]
+            side.seconds[benchmark["name"]] = sum(r["seconds"] for r in mine)
+            add_block_result(side.results, benchmark, idx, values, failed=side.label in failed_labels,
+                             number=_asv_number(outcome.number), duration=side.seconds[benchmark["name"]])
         self._save_results()
         out.write({"record": "stored", "block": block})
 
@@ -412,12 +380,12 @@ class Session:
             if benchmark is None:
                 continue
             grid = [list(c) for c in itertools.product(*benchmark["params"])] if benchmark["params"] else [[]]
-            per_side = [[p.summary for p in processes if p.environment == s.env.name and p.status == format_.OK]
-                        for s in self.sides]
-            failed = [any(p.environment == s.env.name and p.status == format_.FAILED for p in processes)
-                      for s in self.sides]
+            records_ = [{"environment": p.environment, "status": p.status, "summary": p.summary,
+                         "seconds": p.seconds} for p in processes]
+            failed = [(s.label, "failed") for s in self.sides
+                      if any(p.environment == s.env.name and p.status == format_.FAILED for p in processes)]
             number = next((p.number for p in processes if p.number), None)
-            self._store_block(out, block, benchmark, grid.index(params), per_side, failed, number)
+            self._store_block(out, block, benchmark, grid.index(params), rounds.Outcome(records_, failed, 0, number))
 
     def _save_results(self) -> None:
         """Each environment's asv result file, written whole or not at all (a scratch copy beside
@@ -433,6 +401,18 @@ class Session:
                 side.results.save(scratch)
                 (target_root / relative.parent).mkdir(parents=True, exist_ok=True)
                 os.replace(pathlib.Path(scratch) / relative, target_root / relative)
+
+
+def _measurement(session: Session, benchmark: dict, block: rounds.Block, label: str, ok: list[dict],
+                 look: int) -> Measurement:
+    """A side of a block being measured, as the report will read it (for the extension rule)."""
+    summaries = tuple(r["summary"] for r in ok)
+    return Measurement(machine=session.machine_name, commit=session.commit or "", release=label,
+                       benchmark=block.benchmark, params=tuple(block.params),
+                       param_names=tuple(benchmark.get("param_names", ())), unit=benchmark.get("unit", "seconds"),
+                       value=statistics.median(summaries), samples=summaries, ci_99=None, date=0,
+                       session=session.id, rounds=tuple(r["round"] for r in ok),
+                       turns=tuple(tuple(r["samples"]) for r in ok), look=look)
 
 
 def add_block_result(results, benchmark: dict, idx: int, values: list[float], failed: bool,
@@ -460,19 +440,9 @@ def add_block_result(results, benchmark: dict, idx: int, values: list[float], fa
         record_samples=True, append_samples=True)
 
 
-@contextlib.contextmanager
-def _environment_variables(variables: dict):
-    """``os.environ`` with ``variables`` set, restored on exit (asv passes it to the parents)."""
-    saved = {k: os.environ.get(k) for k in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def _asv_number(number) -> int | None:
+    """asv's ``number`` (calls per sample); a speedup's sample pairs two, asv gets 1."""
+    return number if isinstance(number, int) else (1 if number else None)
 
 
 def _params(benchmark, idx) -> list[str]:
@@ -485,10 +455,12 @@ def _label(name, params) -> str:
     return f"{name}({', '.join(params)})" if params else name
 
 
-def _block_text(sides, per_side, unit) -> str:
-    """``0.4.31: 4.81 ms (5)  0.10.2: 4.79 ms (5)`` for the progress line."""
+def _block_text(sides, process_records, unit) -> str:
+    """``0.4.31: 4.81 ms (10)  0.10.2: 4.79 ms (10)`` for the progress line."""
     parts = []
-    for side, values in zip(sides, per_side):
+    for side in sides:
+        values = [r["summary"] for r in process_records if r["environment"] == side.env.name
+                  and r["status"] == format_.OK]
         if not values:
             parts.append(f"{side.label}: -")
             continue
@@ -496,4 +468,3 @@ def _block_text(sides, per_side, unit) -> str:
         shown = f"{value * 1e3:.3g} ms" if unit == "seconds" else f"{value:.3g}"
         parts.append(f"{side.label}: {shown} ({len(values)})")
     return "  ".join(parts)
-

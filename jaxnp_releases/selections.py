@@ -18,12 +18,8 @@ import dataclasses
 import re
 
 import jaxnp_kernels as jk
-from jaxnp_kernels.registry import CLAIM_ROLES, camel_name
+from jaxnp_kernels.registry import camel_name
 
-#: Besides the NumPy reference, the implementations the main job times: those the release
-#: verdicts' headline and the claims scorecard read (the compiled one, op by op for the jit
-#: claim, and the roles each claim's rule compares).  Other variants are the full run's.
-VERDICT_ROLES = frozenset({"compiled", "op_by_op", *(role for roles in CLAIM_ROLES.values() for role in roles)})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,15 +40,10 @@ def speedups(cases: list[str], dtype: str = "float32") -> str:
     return rf"\.Speedup\.track_vs_numpy\('({'|'.join(re.escape(c) for c in cases)})', '{dtype}'\)$"
 
 
-def verdict_timings(size: str, dtype: str) -> tuple[str, ...]:
-    """``time_run`` of each workload's NumPy reference and its :data:`VERDICT_ROLES` implementations."""
-    patterns = []
-    for w in jk.all_workloads():
-        names = [impl.name for impl in w.implementations
-                 if impl is w.reference or VERDICT_ROLES.intersection(impl.roles)]
-        alternatives = "|".join(re.escape(name) for name in names)
-        patterns.append(rf"\.{camel_name(w.name)}\.time_run\('({alternatives})', '{size}', '{dtype}'\)$")
-    return tuple(patterns)
+def reference_and_compiled(size: str, dtype: str) -> tuple[str, ...]:
+    """``time_run`` of each workload's NumPy reference and its compiled implementation."""
+    return tuple(rf"\.{camel_name(w.name)}\.time_run\('({re.escape(w.reference.name)}|{re.escape(w.compiled.name)})', "
+                 rf"'{size}', '{dtype}'\)$" for w in jk.all_workloads())
 
 
 def compiled_cases() -> list[str]:
@@ -63,19 +54,24 @@ def compiled_cases() -> list[str]:
 def declared() -> dict[str, Selection]:
     """The named selections (built from the registry, so a new workload is in every one)."""
     return {s.name: s for s in (
-        Selection("main", "every workload's time_run at size M in float32: the NumPy reference, the compiled JAX "
-                  "implementation, op-by-op JAX and the implementations a claim's rule compares; other variants, "
-                  "float64, size L and the in-process speedup figures are left to the full run (the main job's "
-                  "15-minute budget on 2 cores)",
-                  verdict_timings("M", "float32")),
+        Selection("main", "every workload's time_run at size M in float32 of its NumPy reference and its compiled JAX "
+                  "implementation (the release verdicts, their NumPy control, the JAX/NumPy speedups); op-by-op JAX, "
+                  "the variants the claims compare, float64, size L and the in-process speedup figures are left to "
+                  "the full run (the main job's 15-minute budget on 2 cores)",
+                  reference_and_compiled("M", "float32")),
         Selection("full", "every time_run at size M in float32 (every implementation) and at size L in float32 "
                   "(NumPy and the compiled JAX implementation only, the suite's budget rule), and the in-process "
                   "JAX/NumPy speedup of every workload's compiled implementation; float64 is left to runs on "
                   "demand (--selection timings-M): the CI job's 3-hour budget on 2 cores, every matrix release "
                   "side by side",
                   (time_run("M", "float32"), time_run("L", "float32"), speedups(compiled_cases()))),
-        Selection("timings-M", "every time_run at size M, float32 and float64 (the A/A calibration's set)",
+        Selection("timings-M", "every time_run at size M, float32 and float64",
                   (time_run("M"),)),
+        Selection("calibration", "every time_run at size M in float32 (the A/A calibration's set)",
+                  (time_run("M", "float32"),)),
+        *(Selection(f"parity-{size}", f"every workload's NumPy reference and compiled implementation at size {size} in "
+                    "float32 (the parity calibration's set)", reference_and_compiled(size, "float32"))
+          for size in ("M", "L")),
     )}
 
 

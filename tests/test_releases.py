@@ -14,7 +14,7 @@ import pytest
 import jaxnp_kernels as jk
 from jaxnp_kernels.report import compare
 from jaxnp_kernels.report.results import Measurement
-from jaxnp_releases import matrix, runner, schedule, search, selections
+from jaxnp_releases import cases, matrix, runner, search, selections
 
 REPO = matrix.ROOT
 
@@ -62,6 +62,7 @@ def test_generated_configs_hold_the_chosen_environments(tmp_path):
     for entry in gpu["include"]:
         assert entry["req"]["jax-cuda12-plugin"] == entry["req"]["jax"] == entry["req"]["jax-cuda12-pjrt"]
         assert "XLA_FLAGS" not in entry["env_nobuild"]
+        assert entry["env_nobuild"]["XLA_PYTHON_CLIENT_PREALLOCATE"] == "false"   # processes share the GPU
 
 
 def test_labels_are_releases_and_a_twin_is_told_apart():
@@ -83,60 +84,42 @@ def test_declared_selections_cover_every_workload_and_say_what_they_leave_out():
         timing = lambda impl, size="M", dtype="float32": asv_name(  # noqa: E731
             f"bench_x.{cls}.time_run", [f"'{impl}'", f"'{size}'", f"'{dtype}'"])
         for impl in w.implementations:
-            read_by_a_verdict = impl.name == "numpy" or bool(selections.VERDICT_ROLES.intersection(impl.roles))
-            assert in_main(timing(impl.name)) == read_by_a_verdict, (w.name, impl.name)
+            headline = impl is w.reference or impl is w.compiled
+            assert in_main(timing(impl.name)) == headline, (w.name, impl.name)
             assert in_full(timing(impl.name))
-            left_to_full += not read_by_a_verdict
+            left_to_full += not headline
         assert in_main(timing(w.compiled.name)) and in_full(timing(w.compiled.name, "L"))
         if w.role("op_by_op"):
-            assert in_main(timing(w.role("op_by_op").name))
+            assert not in_main(timing(w.role("op_by_op").name)) and in_full(timing(w.role("op_by_op").name))
         assert not in_main(timing("numpy", "M", "float64")) and not in_full(timing("numpy", "M", "float64"))
         assert not in_main(timing("numpy", "L"))
         assert any(re.search(p, asv_name("bench_speedup.Speedup.track_vs_numpy",
                                          [f"'{w.name}/{w.compiled.name}'", "'float32'"])) for p in full.patterns)
-    assert left_to_full > 0  # e.g. conv2d's jax_lax_conv, dispatch_steps' jax_jitted_steps
+    assert left_to_full > 0  # op by op, conv2d's jax_lax_conv, dispatch_steps' jax_jitted_steps
+    for name in ("calibration", "parity-M", "parity-L"):
+        assert name in selections.declared()
     assert "float64" in main.description and "L" in main.description and "float64" in full.description
     assert selections.resolve(r"FusedChain\.time_run").name == "custom"
     with pytest.raises(ValueError, match="neither a selection"):
         selections.resolve("(unclosed")
 
 
-@pytest.mark.parametrize("n_envs, rounds", [(2, 5), (3, 4), (8, 5), (1, 3)])
-def test_every_environment_gets_its_processes_each_from_another_parent(n_envs, rounds):
-    slots = schedule.block_order(n_envs, rounds, random.Random(n_envs))
-    assert [s.position for s in slots] == list(range(n_envs * rounds))
-    assert Counter(s.environment for s in slots) == {e: rounds for e in range(n_envs)}
-    for e in range(n_envs):
-        assert sorted(s.parent for s in slots if s.environment == e) == list(range(rounds))
-    first = [s.environment for s in slots if s.round == 0]
-    second = [s.environment for s in slots if s.round == 1] if rounds > 1 else first[::-1]
-    assert second == first[::-1]                                # reversed every other round
+def test_a_combination_becomes_the_case_its_measuring_processes_prepare():
+    assert cases.case_for("bench_elementwise.FusedChain.time_run", ["'jax_jit'", "'M'", "'float32'"]) == \
+        {"kind": "time", "workload": "fused_chain", "implementation": "jax_jit", "size": "M", "dtype": "float32"}
+    assert cases.case_for("bench_speedup.Speedup.track_vs_numpy", ["'fused_chain/jax_jit'", "'float32'"]) == \
+        {"kind": "speedup", "workload": "fused_chain", "implementation": "jax_jit", "size": "M", "dtype": "float32"}
+    assert cases.case_for("bench_compile.CompileCost.track_compile_seconds", ["'fused_chain/jax_jit'"]) is None
+    assert cases.case_for("bench_elementwise.NoSuchWorkload.time_run", ["'numpy'", "'M'", "'float32'"]) is None
 
 
-def test_two_environments_alternate_abba_and_neither_always_leads():
-    leaders = Counter()
-    for seed in range(40):
-        slots = schedule.block_order(2, 5, random.Random(seed))
-        order = "".join("AB"[s.environment] for s in slots)
-        assert order in ("ABBAABBAAB", "BAABBAABBA")
-        leaders[order[0]] += 1
-    assert min(leaders.values()) >= 10
-
-
-class Result:
-    """What asv's runner returns for one benchmark process."""
-
-    def __init__(self, result, samples=None, number=None, errcode=0, stderr=""):
-        self.result, self.samples, self.number = [result], [samples], [number]
-        self.errcode, self.stderr = errcode, stderr
-
-
-def test_a_process_outcome_is_a_value_a_skip_or_a_failure_never_a_number_from_a_failure():
-    assert runner.process_outcome(Result(True, [3.0, 1.0, 2.0], 10))[:3] == ("ok", [3.0, 1.0, 2.0], 2.0)
-    assert runner.process_outcome(Result(1.5))[:3] == ("ok", [1.5], 1.5)
-    assert runner.process_outcome(Result(math.nan))[0] == "skipped"
-    failed = runner.process_outcome(Result(None, errcode=1, stderr="x\nVerificationError: off by 3"))
-    assert failed[0] == "failed" and failed[2] is None and "VerificationError" in failed[3]
+def test_the_asv_environments_pin_the_runner_that_times_calls_in_batches():
+    """asv_runner 0.2.5 and later time each call of a benchmark with a setup method on its own (one
+    call per sample): every environment keeps 0.2.1, and the tests' environments install it too."""
+    conf = matrix.read_config()
+    assert conf["matrix"]["req"]["pip+asv_runner"] == ["0.2.1"]
+    assert all(entry["req"]["pip+asv_runner"] == "0.2.1" for entry in matrix.entries(conf))
+    assert "asv_runner==0.2.1" in matrix.pins(matrix.releases()[0])
 
 
 # -- bisect and sweep with a fake measurement ---------------------------------------------------
@@ -218,7 +201,7 @@ def test_a_block_is_appended_to_the_asv_result_and_nothing_recorded_is_lost(tmp_
     (["run", "--releases", "latest", "newest"], "not a JAX release"),
     (["run", "--releases", "oldest", "newest", "--selection", "(unclosed"], "neither a selection"),
     (["run", "--releases", "oldest", "newest", "--twin"], "--twin measures one release"),
-    (["run", "--releases", "oldest", "newest", "--processes", "0"], "processes must be at least 1"),
+    (["run", "--releases", "oldest", "newest", "--rounds", "0"], "rounds must lie between 1 and most"),
     (["run", "--releases", "oldest", "newest", "--budget", "-3"], "budget must be a positive"),
 ])
 def test_the_runner_refuses_bad_arguments_with_one_line_and_exit_2(args, message, capsys):

@@ -3,7 +3,8 @@ losing or re-measuring anything it finished.
 
 Uses the asv environments of the oldest and the newest matrix release in ``.asv/site-sample/env``
 (shared with tests/test_site.py, created on first use), a small selection (the 6 combinations of
-FusedChain at size M) and 3 processes per release, so it takes about a minute.
+FusedChain at size M) and 3 rounds per combination (one process per release each), so it takes
+about a minute.
 """
 
 import json
@@ -28,7 +29,8 @@ SELECTION = r"FusedChain\.time_run\('[^']+', 'M', '[^']+'\)$"
 def sweep_command(results):
     oldest, newest = matrix.releases()[0], matrix.releases()[-1]
     return [sys.executable, "-m", "jaxnp_releases", "sweep", "--releases", oldest, newest, "--from", oldest,
-            "--to", newest, "--bench", SELECTION, "--processes", "3", "--env-dir", str(ENV_DIR),
+            "--to", newest, "--bench", SELECTION, "--rounds", "3", "--most-rounds", "3", "--env-dir",
+            str(ENV_DIR),
             "--results-dir", str(results), "--machine", "jaxnp-ci-2core"]
 
 

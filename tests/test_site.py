@@ -12,7 +12,7 @@ Where the results come from (the test never passes on an empty site):
   suite ran); it must hold results of two JAX releases or more, or the test fails;
 * otherwise tools/site/sample_results.py measures ``FusedChain.time_run`` and fused_chain's
   ``Speedup`` figure (size M, float32) in the oldest and the newest JAX release side by side
-  (the real runner, 3 processes per release) on the last two commits into
+  (the real runner, 3 rounds of one process per release) on the last two commits into
   ``.asv/site-sample`` (a few minutes the first time, mostly building the two environments;
   then reused).
 
@@ -139,7 +139,7 @@ def results_dir():
 
 def test_asv_records_one_value_per_process_with_its_interval(results_dir):
     """A side-by-side session leaves ordinary asv result files whose samples are the per-process
-    summaries (here 3 processes per release), with asv's median and 99% interval over them, and
+    summaries (here 3 rounds: one process per release each), with asv's median and 99% interval over them, and
     a session file with every process; the report judges from the session."""
     from jaxnp_kernels.report.results import read_results
     from jaxnp_kernels.report.sessions import read_sessions

@@ -16,13 +16,15 @@
 #                                      set JAXNP_MACHINE to name the GPU, e.g. jaxnp-gpu-a100)
 #   --no-publish                       no site or report (the workflows publish separately)
 #
-# Side by side: every benchmark combination is measured by 6 processes per release, alternating
-# between the releases' environments (jaxnp-releases run, see README "How releases are compared").
-# Main selection: every workload's time_run at size M in float32, of the implementations the verdicts
-# and the claims scorecard read (NumPy, compiled, op by op, a claim's roles); the other variants, size
-# L and the speedups are the full selection's (the main job must fit 15 minutes on 2 cores).  The figure benchmarks are measured once per environment by plain asv run, with few
-# samples: compile, memory and machine in the main job, also roofline and threads in the full run;
-# shown per release, never judged between releases (exact byte counts excepted).
+# Side by side: every benchmark combination is measured in rounds of one process per release, alive
+# together and sampled in turn (10 rounds, up to 20 where a pair of releases is still undecided;
+# jaxnp-releases run, see README "How releases are compared").
+# Main selection: every workload's time_run at size M in float32 of its NumPy reference and its
+# compiled JAX implementation; op-by-op JAX, the variants the claims compare, size L and the
+# speedups are the full selection's (the main job must fit 15 minutes on 2 cores).  The figure
+# benchmarks are measured once per environment by plain asv run, with few samples: compile, memory
+# and machine in the main job, also roofline and threads in the full run; shown per release, never
+# judged between releases (exact byte counts excepted).
 # Results accumulate in .asv/results and are never replaced (asv result files append samples; each
 # session is a new file under .asv/results/<machine>/sidebyside/).
 #
@@ -36,7 +38,6 @@ cd "$(dirname "$0")/.."
 
 ASV_VERSION=0.6.6
 MACHINE=${JAXNP_MACHINE:-jaxnp-ci-2core}
-PROCESSES=6
 
 mode=main
 releases=()
@@ -50,7 +51,7 @@ while [[ $# -gt 0 ]]; do
                 read -r -a releases <<<"$2"; shift ;;
     --no-publish) publish=0 ;;
     --gpu) gpu=1 ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -129,7 +130,7 @@ if [[ $mode == full ]]; then selection=full; sizes=M,L; figures='^bench_(compile
 status=0
 log "measuring JAX ${releases[*]} side by side on $(git rev-parse --short HEAD): selection $selection"
 "${releases_cli[@]}" run --config "$config" --machine "$MACHINE" --releases "${releases[@]}" \
-  --selection "$selection" --processes "$PROCESSES" || status=$?
+  --selection "$selection" || status=$?
 if [[ $status -ge 2 ]]; then exit "$status"; fi
 
 log "figures once per environment: $figures"

@@ -4,8 +4,9 @@
 
 Measures a few benchmarks (default: ``FusedChain.time_run`` at size M in float32 and one
 figure, fused_chain's ``Speedup``) with the side-by-side runner (``jaxnp-releases run``,
-3 processes per release) in the oldest and the newest JAX environments of asv.conf.json, on
-each of the last two commits, so the site has a history of two commits and two releases.
+3 rounds: one process per release each) in the oldest and the newest JAX environments of
+asv.conf.json, on each of the last two commits, so the site has a history of two commits and two
+releases.
 Results go to OUT_DIR/results under the machine name ``jaxnp-ci-2core``, environments to
 OUT_DIR/env (reused on the next call; a commit already measured is skipped).  It measures
 nothing new about JAX: its job is to give tests/test_site.py a real, multi-release history
@@ -50,7 +51,8 @@ def main(argv=None) -> int:
         if measured(out_dir, commit):
             continue
         command = [sys.executable, "-m", "jaxnp_releases", "run", "--releases", "oldest", "newest",
-                   "--selection", args.bench, "--processes", "3", "--commit", commit, "--machine", MACHINE,
+                   "--selection", args.bench, "--rounds", "3", "--most-rounds", "3", "--commit", commit,
+                   "--machine", MACHINE,
                    "--results-dir", str(out_dir / "results"), "--env-dir", str(out_dir / "env")]
         status = max(status, subprocess.run(command, cwd=ROOT).returncode)
     sessions = sorted((out_dir / "results" / MACHINE / "sidebyside").glob("*.jsonl"))

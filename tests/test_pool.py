@@ -1,0 +1,215 @@
+"""The measuring processes for real: a server per environment forks them, they prepare a case as
+``python -m jaxnp_kernels time`` does, take samples on cue, and none outlives the pool.
+
+The "environment" here is this test's own Python (it has jax and the package); a session's
+servers run the same module in asv's environments.
+"""
+
+import json
+import os
+import pathlib
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from jaxnp_releases import rounds
+from jaxnp_releases.pool import Pool, WorkerError
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+FUSED = {"kind": "time", "workload": "fused_chain", "implementation": "numpy", "size": "S", "dtype": "float32"}
+
+
+def variables(**extra):
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2", **extra)
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    return env
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (ended, not yet reaped by its parent) is gone for our purposes
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_measuring_process_prepares_samples_and_exits():
+    with Pool() as pool:
+        server = pool.add_server(sys.executable, variables(), "here")
+        worker = pool.start(server, dict(FUSED, implementation="jax_jit"))
+        ready = worker.ready()
+        assert ready["ready"] and ready["number"] >= 1 and ready["seconds"]["prepare"] > 0
+        worker.pause()
+        samples = [worker.sample() for _ in range(3)]
+        assert all(0 < s < 1 for s in samples)
+        # the calls per sample of one process are given to the next: the same work per sample
+        again = pool.start(server, dict(FUSED, implementation="jax_jit"), number=ready["number"])
+        assert again.ready()["number"] == ready["number"]
+        pid = worker.pid
+        pool.release(worker)
+        pool.release(again)
+        deadline = time.monotonic() + 5
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not alive(pid)
+
+
+def test_a_speedup_process_reports_numpy_time_over_jax_time():
+    with Pool() as pool:
+        server = pool.add_server(sys.executable, variables(), "here")
+        worker = pool.start(server, dict(FUSED, kind="speedup", implementation="jax_jit"))
+        ready = worker.ready()
+        assert ready["ready"] and len(ready["number"]) == 2
+        assert 0 < worker.sample() < 1000
+
+
+@pytest.mark.parametrize("case, status, message", [
+    (dict(FUSED, size="L", dtype="float64"), "skipped", "float32 only"),           # the suite's budget
+    (dict(FUSED, workload="jacobian_tall", implementation="jax_jacrev", size="L"), "skipped", "size L"),
+    (dict(FUSED, workload="no_such_workload"), "failed", "unknown workload"),
+])
+def test_a_case_that_cannot_run_says_why_and_is_never_sampled(case, status, message):
+    with Pool() as pool:
+        server = pool.add_server(sys.executable, variables(), "here")
+        reply = pool.start(server, case).ready()
+        assert reply["status"] == status and message in reply["message"]
+
+
+BROKEN_JIT = textwrap.dedent("""
+    import dataclasses, jaxnp_kernels.registry as registry
+    _original = registry._registry
+    def _broken():
+        found = dict(_original())
+        w = found["fused_chain"]
+        impls = tuple(dataclasses.replace(i, function=lambda x: x * 1.01) if i.name == "jax_jit" else i
+                      for i in w.implementations)
+        found["fused_chain"] = dataclasses.replace(w, implementations=impls)
+        return found
+    registry._registry = _broken
+""")
+
+
+def broken_variables(tmp_path):
+    """A server environment whose fused_chain/jax_jit is 1% off (a sitecustomize on its path)."""
+    (tmp_path / "sitecustomize.py").write_text(BROKEN_JIT)
+    return variables(PYTHONPATH=str(tmp_path))
+
+
+def test_a_wrong_result_fails_verification_in_the_measuring_process(tmp_path):
+    with Pool() as pool:
+        server = pool.add_server(sys.executable, broken_variables(tmp_path), "here")
+        reply = pool.start(server, dict(FUSED, implementation="jax_jit")).ready()
+        assert reply["status"] == "failed" and "VerificationError" in reply["message"]
+
+
+def test_a_block_in_rounds_pairs_one_process_per_environment_on_one_cpu():
+    plan = rounds.Plan(rounds=3, more=1, most=4, samples=4)
+    written = []
+    with Pool() as pool:
+        sides = [rounds.Side("a", "env-a", [pool.add_server(sys.executable, variables(), "a")]),
+                 rounds.Side("b", "env-b", [pool.add_server(sys.executable, variables(), "b")])]
+        block = rounds.Block(0, "bench_elementwise.FusedChain.time_run", ["'numpy'", "'S'", "'float32'"], FUSED)
+        outcome = rounds.measure(pool, sides, block, plan, random.Random(1), [0, 1], written.append,
+                                 unresolved=lambda records: len(records) < 7)
+    assert outcome.rounds == 4 and outcome.failed == []          # one extension: unresolved after 3 rounds
+    assert written == outcome.records and len(written) == 8
+    for r in range(4):
+        pair = [rec for rec in written if rec["round"] == r]
+        assert sorted(rec["environment"] for rec in pair) == ["env-a", "env-b"]
+        assert {rec["cpu"] for rec in pair} == {[0, 1][r % 2]}
+        assert all(rec["status"] == "ok" and len(rec["samples"]) >= 3 and rec["summary"] > 0 for rec in pair)
+    assert len({rec["number"] for rec in written}) == 1           # the same calls per sample for all
+
+
+def test_a_failing_side_stops_and_the_other_goes_on(tmp_path):
+    plan = rounds.Plan(rounds=3, more=1, most=3, samples=3)
+    case = dict(FUSED, implementation="jax_jit")
+    with Pool() as pool:
+        sides = [rounds.Side("a", "env-a", [pool.add_server(sys.executable, variables(), "a")]),
+                 rounds.Side("b", "env-b", [pool.add_server(sys.executable, broken_variables(tmp_path), "b")])]
+        outcome = rounds.measure(pool, sides, rounds.Block(0, "x", [], case), plan, random.Random(2), [0],
+                                 lambda r: None, lambda r: False)
+    assert [(r["environment"], r["status"]) for r in outcome.records if r["environment"] == "env-b"] == \
+        [("env-b", "failed")]                                    # failed once, never measured again
+    assert [r["status"] for r in outcome.records if r["environment"] == "env-a"] == ["ok"] * 3
+    assert outcome.failed and outcome.failed[0][0] == "b" and "VerificationError" in outcome.failed[0][1]
+
+
+KILLED_RUNNER = """
+import sys, time
+from jaxnp_releases.pool import Pool
+pool = Pool()
+server = pool.add_server(sys.executable, {env!r}, "x")
+worker = pool.start(server, {case!r})
+worker.ready()
+print(pool.servers[0].process.pid, worker.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGINT", "exception"])
+def test_no_measuring_process_outlives_its_session(how):
+    """Killed outright, interrupted or failing: the servers and measuring processes end too."""
+    if how == "exception":
+        with pytest.raises(RuntimeError):
+            with Pool() as pool:
+                server = pool.add_server(sys.executable, variables(), "x")
+                worker = pool.start(server, FUSED)
+                worker.ready()
+                pids = [pool.servers[0].process.pid, worker.pid]
+                raise RuntimeError("the session broke")
+    else:
+        script = KILLED_RUNNER.format(env=variables(), case=FUSED)
+        runner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=REPO)
+        pids = [int(p) for p in runner.stdout.readline().split()]
+        assert len(pids) == 2 and all(alive(p) for p in pids)
+        runner.send_signal(getattr(signal, how))
+        runner.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(p) for p in pids)
+
+
+def test_a_hung_measuring_process_is_ended():
+    with Pool() as pool:
+        server = pool.add_server(sys.executable, variables(), "x")
+        worker = pool.start(server, FUSED)
+        worker.ready()
+        worker.timeout = 1.0
+        os.kill(worker.pid, signal.SIGSTOP)           # a sample it takes will never end
+        real_signal = worker._signal
+        worker._signal = lambda which: None           # ... not even when asked to go on
+        with pytest.raises(WorkerError, match="no answer within 1 s"):
+            worker.sample()
+        worker._signal = real_signal
+        pid = worker.pid
+    assert not alive(pid)
+
+
+def test_a_measuring_process_times_what_a_plain_script_times():
+    """The suite's measuring process against ``python -m jaxnp_kernels time`` in a fresh process, for
+    NumPy's stencil2d at M (large temporaries: a process that did not make its own inputs, as the
+    suite's processes once did, took 4x as long).  Best of three processes each, interleaved."""
+    case = {"kind": "time", "workload": "stencil2d", "implementation": "numpy", "size": "M", "dtype": "float32"}
+    plain, suite = [], []
+    with Pool() as pool:
+        server = pool.add_server(sys.executable, variables(), "here")
+        for _ in range(3):
+            done = subprocess.run([sys.executable, "-m", "jaxnp_kernels", "time", "stencil2d", "--impl", "numpy",
+                                   "--size", "M", "--dtype", "float32", "--json"], env=variables(),
+                                  capture_output=True, text=True, check=True)
+            plain.append(json.loads(done.stdout.strip().splitlines()[-1])["median_seconds"])
+            worker = pool.start(server, case)
+            worker.ready()
+            worker.pause()
+            suite.append(sorted(worker.sample() for _ in range(5))[2])
+            pool.release(worker)
+    assert 1 / 1.2 <= min(suite) / min(plain) <= 1.2, (suite, plain)
