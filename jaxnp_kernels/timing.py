@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import time
 import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
 
-from . import input_cache, registry
+from . import registry
 from .registry import Implementation, Unsupported, Workload
 
 
@@ -116,12 +117,11 @@ class Case:
 
         ``reference`` may pass an already computed NumPy result for these inputs.
         """
-        # Deterministic, so shared by the processes of one side-by-side combination (input_cache).
-        key = input_cache.cache_key(self.workload.name, self.size, np.dtype(self.dtype).name, self.seed)
-        self.inputs = input_cache.cached(key, "inputs", self._make_inputs)
-        if reference is None:
-            reference = input_cache.cached(key, "reference", self._compute_reference)
-        self.reference = reference
+        # Made here, in this process, as a user's script makes them: a process that loaded them
+        # instead keeps glibc's initial 128 KiB mmap threshold and pays page faults for every
+        # large temporary of every call (NumPy's stencil2d at M: 15 ms made, 60 ms loaded).
+        self.inputs = self._make_inputs()
+        self.reference = reference if reference is not None else self._compute_reference()
         if self.impl.is_jax:
             from . import compat
 
@@ -188,11 +188,22 @@ class Case:
             number *= 2 if elapsed <= 0 else max(2, min(10, int(min_seconds / elapsed) + 1))
 
     def sample(self, number: int) -> float:
-        """Seconds per call, averaged over ``number`` consecutive calls."""
-        t0 = time.perf_counter()
-        for _ in range(number):
-            self()
-        return (time.perf_counter() - t0) / number
+        """Seconds per call, averaged over ``number`` consecutive calls.
+
+        The garbage collector is off during the sample, as in ``timeit`` (and so in asv and
+        IPython's ``%timeit``): a collection that the calls' own garbage triggers would land
+        on whichever sample happened to cross its threshold.
+        """
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            for _ in range(number):
+                self()
+            return (time.perf_counter() - t0) / number
+        finally:
+            if enabled:
+                gc.enable()
 
     def time(self, repeat: int = 5, number: int | None = None, min_seconds: float = 0.05) -> list[float]:
         """Seconds per call for ``repeat`` samples of ``number`` calls each.
