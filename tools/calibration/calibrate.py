@@ -1,46 +1,53 @@
-"""Calibrate the release verdicts: A/A runs (quiet, and with a CPU hog) and an injected slowdown.
+"""Calibrate the release verdicts: A/A runs, injected slowdowns, and parity with a plain script.
 
 Run with the tools' Python (``.venv/asv/bin/python``, set up by tools/run-suite.sh)::
 
-    python tools/calibration/calibrate.py aa [--hog --expected-minutes M]   same release twice
-    python tools/calibration/calibrate.py sensitivity [--repeat 5]          +20% in one environment
-    python tools/calibration/calibrate.py summary DIR [DIR ...]              verdict counts per session
-    python tools/calibration/calibrate.py steadiness DIR_A DIR_B             two runs of one commit
+    python tools/calibration/calibrate.py aa [--neighbour]                 the newest release against its twin
+    python tools/calibration/calibrate.py sensitivity [--slowdown 1.2] [--repeat 5]
+    python tools/calibration/calibrate.py parity [--releases oldest newest] [--size M]
+    python tools/calibration/calibrate.py summary DIR [DIR ...]           resolution and verdicts per session
+    python tools/calibration/calibrate.py steadiness DIR_A DIR_B          two runs of one commit, apart
 
 ``aa`` measures the newest matrix release against a twin of itself (the same release in a
 second environment, distinct to asv by a harmless extra pin) through the whole pipeline,
-every ``time_run`` at size M, and writes to ``.asv/calibration/aa-quiet`` (``aa-hog`` with
-``--hog``).  With ``--hog`` a busy loop (one pure-Python process, pinned to nothing) runs
-during a random half of the run: it starts at a random moment of the first half of the
-expected duration and is stopped (by its pid) half the expected duration later; its start
-and stop times are printed.
+every ``time_run`` at size M in float32 (the ``calibration`` selection), and writes to
+``.asv/calibration/aa-quiet`` (``aa-neighbour`` with ``--neighbour``).  With ``--neighbour``
+an adversarial neighbour (``neighbour.py``: a memory-bandwidth copier and a 2-thread BLAS
+matmul, switched on and off at random intervals of 10 to 40 s, by pid) runs for the whole
+session.  Then it prints the summary.
 
-``sensitivity`` installs a test-only module (tools/calibration/jaxnp_slowdown.py, loaded by
-a ``.pth`` file) into the twin environment only: it makes two JAX kernels (fused_chain's
-jitted chain and stencil2d's compiled Jacobi loop) also compute their result on the first
-part of their inputs, the part's size calibrated in one process first so that the kernel
-takes 20% longer (single calls alternating, as the session's processes time them), and adds
-that extra result at 1e-30 weight (the result, and its verification, are unchanged).  The
-product's kernels are not touched.  Then it measures ``--repeat`` sessions of the affected
-workloads and a few others, and counts in how many the slowed rows were caught and any
-NumPy row was flagged.
+``sensitivity`` installs a test-only module (``jaxnp_slowdown.py``, loaded by a ``.pth``
+file) into the twin environment only: it makes six JAX kernels of different kinds (a
+tiny-body loop, a fused elementwise chain, a gather, a small batched solve, a control-flow
+kernel, a derivative: :data:`SLOWED`) also compute their result on a part of their work, the
+part's size calibrated in one process first so that the kernel takes ``--slowdown`` times as
+long, and adds that extra result at 1e-30 weight (results, and their verification,
+unchanged).  The product's kernels are not touched.  Then it measures ``--repeat`` sessions
+of those six rows and of every workload's NumPy reference (the control), and counts in how
+many sessions each slowed row was caught and any NumPy row was flagged; ``--threshold``
+sets the verdict's threshold (1.1 for a 10% slowdown).
 
-``summary`` prints, for every session under the directories, the verdicts between its two
-environments: rows judged, NumPy rows judged, and the rows with a verdict.
+``parity`` measures every workload's NumPy reference and compiled implementation at
+``--size`` side by side (one session of the two releases), then times each of them in
+``--plain`` fresh ``python -m jaxnp_kernels time`` processes per environment (its Python,
+its variables, nothing else: a user's own script), and prints per row the suite's median
+over its processes against the plain processes' median.  A suite process must time what a
+plain script times: rows beyond 1.15x are listed.
 
-``steadiness`` compares two runs of the same commit (two results directories, e.g. two main
-jobs): for each series, the ratio of the second run's value to the first's, per release and
-combination, and how many stay within 1.1x and 1.2x.  The JAX/NumPy speedups (both measured
-in the same processes) should move far less than the absolute timings (the runner's speed).
+``summary`` prints, for every session under the directories, its JAX and NumPy rows'
+interval widths (high over low: median, quartiles, shares at most 1.15x and 1.25x), the
+rows with a verdict and how many rounds the rows took.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import pathlib
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -55,19 +62,26 @@ from jaxnp_kernels.report.sessions import read_sessions  # noqa: E402
 
 CALIBRATION = ROOT / ".asv" / "calibration"
 ENV_DIR = ROOT / ".asv" / "calibration-env"
-SLOWED = {"fused_chain": "jax_jit", "stencil2d": "jax_fori"}
-SENSITIVITY_SELECTION = (r"\.(FusedChain|Stencil2d|Elementwise|Matmul|Logsumexp)\.time_run\('[^']+', 'M', "
-                         r"'[^']+'\)$")
-TARGET = 1.20
+HERE = pathlib.Path(__file__).resolve().parent
+#: The six slowed kernels: what part of each one's work is done again (jaxnp_slowdown.py).
+SLOWED = {
+    "loop_tiny_body": {"implementation": "jax_fori", "scale": "steps"},        # a tiny-body loop
+    "fused_chain": {"implementation": "jax_jit", "slice": [0]},                # fused elementwise chain
+    "gather_rows": {"implementation": "jax_jit", "slice": [1]},                # a gather (its indices)
+    "batched_solve": {"implementation": "jax_vmap", "slice": [0, 1]},          # small batched solves
+    "cond_branches": {"implementation": "jax_cond", "slice": [3]},             # lax.cond in a loop (flags)
+    "grad": {"implementation": "jax_value_and_grad", "slice": [0, 1]},         # a derivative (examples)
+}
 
 
 def releases_command(*args) -> list[str]:
     return [sys.executable, "-m", "jaxnp_releases", *args]
 
 
-def run_session(results_dir: pathlib.Path, selection: str, extra=()) -> int:
-    command = releases_command("run", "--releases", "newest", "--twin", "--selection", selection,
-                               "--results-dir", str(results_dir), "--env-dir", str(ENV_DIR), *extra)
+def run_session(results_dir: pathlib.Path, selection: str, releases=("newest",), twin=True, env_dir=ENV_DIR) -> int:
+    command = releases_command("run", "--releases", *releases, *(["--twin"] if twin else []),
+                               "--selection", selection, "--results-dir", str(results_dir),
+                               "--env-dir", str(env_dir))
     print("$ " + " ".join(command), flush=True)
     return subprocess.run(command, cwd=ROOT).returncode
 
@@ -75,32 +89,20 @@ def run_session(results_dir: pathlib.Path, selection: str, extra=()) -> int:
 # -- A/A ------------------------------------------------------------------------------------------
 
 def cmd_aa(args) -> int:
-    results = CALIBRATION / ("aa-hog" if args.hog else "aa-quiet")
-    if not args.hog:
-        return run_session(results, "timings-M")
-    expected = args.expected_minutes * 60
-    start_after = random.uniform(0, expected / 2)
-    command = releases_command("run", "--releases", "newest", "--twin", "--selection", "timings-M",
-                               "--results-dir", str(results), "--env-dir", str(ENV_DIR))
-    print("$ " + " ".join(command), flush=True)
-    t0 = time.monotonic()
-    run = subprocess.Popen(command, cwd=ROOT)
-    hog = None
+    results = CALIBRATION / ("aa-neighbour" if args.neighbour else "aa-quiet")
+    neighbour = None
+    if args.neighbour:
+        neighbour = subprocess.Popen([sys.executable, str(HERE / "neighbour.py"), "--seed",
+                                      str(random.randrange(1 << 30))])
     try:
-        while run.poll() is None:
-            elapsed = time.monotonic() - t0
-            if hog is None and elapsed >= start_after:
-                hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-                print(f"[calibrate] hog started (pid {hog.pid}) at {elapsed / 60:.1f} min", flush=True)
-            if hog is not None and hog.poll() is None and elapsed >= start_after + expected / 2:
-                hog.kill()
-                print(f"[calibrate] hog stopped at {elapsed / 60:.1f} min", flush=True)
-            time.sleep(1)
+        status = run_session(results, args.selection)
     finally:
-        if hog is not None and hog.poll() is None:
-            hog.kill()
-            print(f"[calibrate] hog stopped at the end, {(time.monotonic() - t0) / 60:.1f} min", flush=True)
-    return run.returncode
+        if neighbour is not None:
+            neighbour.terminate()
+            neighbour.wait()
+    if status:
+        return status
+    return summarise([results])
 
 
 # -- sensitivity -------------------------------------------------------------------------------
@@ -113,37 +115,121 @@ def twin_site_packages() -> pathlib.Path:
     return found[0]
 
 
-def calibrate_fractions(python: pathlib.Path) -> dict:
-    """In one process of the twin environment, the input fraction giving +20% per kernel."""
-    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'tools' / 'calibration')!r}); "
-            f"import jaxnp_slowdown, json; print(json.dumps(jaxnp_slowdown.calibrate({SLOWED!r}, {TARGET})))")
+def calibrate_fractions(python: pathlib.Path, target: float) -> dict:
+    """In one process of the twin environment, the part of each kernel's work giving ``target``."""
+    code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); import jaxnp_slowdown, json; "
+            f"print(json.dumps(jaxnp_slowdown.calibrate({SLOWED!r}, {target})))")
     out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True,
                          env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2", "OMP_NUM_THREADS": "2",
-                              "PATH": "/usr/bin:/bin"})
+                              "OPENBLAS_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"})
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def sensitivity_selection() -> str:
+    """The six slowed rows and every workload's NumPy reference, at M in float32."""
+    from jaxnp_kernels.registry import camel_name
+
+    slowed = "|".join(rf"\.{camel_name(w)}\.time_run\('{e['implementation']}', 'M', 'float32'\)$"
+                      for w, e in SLOWED.items())
+    return slowed + r"|\.time_run\('numpy', 'M', 'float32'\)$"
 
 
 def cmd_sensitivity(args) -> int:
     site = twin_site_packages()
     python = site.parents[2] / "bin" / "python"
-    fractions = calibrate_fractions(python)
-    print(f"[calibrate] fractions giving +{TARGET - 1:.0%} in one process: {json.dumps(fractions)}", flush=True)
-    shutil.copy(ROOT / "tools" / "calibration" / "jaxnp_slowdown.py", site / "jaxnp_slowdown.py")
-    (site / "jaxnp_slowdown.json").write_text(json.dumps(fractions), encoding="utf-8")
+    kernels = calibrate_fractions(python, args.slowdown)
+    print(f"[calibrate] parts giving {args.slowdown:g}x in one process: "
+          + ", ".join(f"{w} {e['fractions']['float32']:.3f} ({e['ratios']['float32']:.3f}x)"
+                      for w, e in kernels.items()),
+          flush=True)
+    results = CALIBRATION / f"sensitivity-{args.slowdown:g}"
+    shutil.copy(HERE / "jaxnp_slowdown.py", site / "jaxnp_slowdown.py")
+    (site / "jaxnp_slowdown.json").write_text(json.dumps(kernels), encoding="utf-8")
     (site / "jaxnp_slowdown.pth").write_text("import jaxnp_slowdown; jaxnp_slowdown.install_on_import()\n",
                                              encoding="utf-8")
     try:
-        for i in range(args.repeat):
-            status = run_session(CALIBRATION / "sensitivity", SENSITIVITY_SELECTION)
-            if status != 0:
+        for _ in range(args.repeat):
+            status = run_session(results, sensitivity_selection())
+            if status:
                 return status
     finally:
         for name in ("jaxnp_slowdown.py", "jaxnp_slowdown.json", "jaxnp_slowdown.pth"):
             (site / name).unlink(missing_ok=True)
-    return summarise([CALIBRATION / "sensitivity"], slowed=fractions)
+    return summarise([results], slowed=kernels, threshold=args.threshold)
+
+
+# -- parity --------------------------------------------------------------------------------------
+
+def environments(releases: list[str], env_dir=ENV_DIR):
+    """asv environments (objects) of ``releases`` as the runner makes them, by label."""
+    from asv import environment
+    from asv.config import Config
+
+    from jaxnp_releases import matrix, runner
+
+    entries = [matrix.entry_for(matrix.read_config(), r) for r in matrix.resolve(releases)]
+    config = matrix.write_config(entries, ROOT / ".asv" / "generated" / "parity.conf.json", env_dir=env_dir)
+    envs = list(environment.get_environments(Config.load(str(config)), None, verbose=False))
+    return dict(zip(runner.labels_for([e.requirements for e in envs]), envs))
+
+
+def plain_seconds(env, case: dict, repeat: int) -> list[float]:
+    """Median seconds per call in each of ``repeat`` fresh ``python -m jaxnp_kernels time`` processes."""
+    from jaxnp_releases.runner import env_python, server_variables
+
+    out = []
+    for _ in range(repeat):
+        done = subprocess.run([env_python(env), "-m", "jaxnp_kernels", "time", case["workload"], "--impl",
+                               case["implementation"], "--size", case["size"], "--dtype", case["dtype"], "--json"],
+                              env=server_variables(env, {}), capture_output=True, text=True, timeout=900)
+        if done.returncode:
+            raise SystemExit(f"plain process failed for {case}: {done.stderr[-2000:]}")
+        out.append(json.loads(done.stdout.strip().splitlines()[-1])["median_seconds"])
+    return out
+
+
+def cmd_parity(args) -> int:
+    import jaxnp_kernels as jk
+    from jaxnp_releases.cases import case_for
+
+    results = args.results_dir or CALIBRATION / f"parity-{args.size}"
+    if not args.session:
+        status = run_session(results, f"parity-{args.size}", args.releases, twin=False, env_dir=args.env_dir)
+        if status:
+            return status
+    session = read_sessions(results)[-1]
+    wanted = {(w.name, impl) for w in jk.all_workloads() for impl in (w.reference.name, w.compiled.name)}
+    envs = environments(args.releases, args.env_dir)
+    rows = []
+    for m in sorted(session.measurements(), key=lambda m: (m.label, m.release)):
+        case = case_for(m.benchmark, m.params) if m.value is not None else None
+        if case is None or case["kind"] != "time" or (case["workload"], case["implementation"]) not in wanted \
+                or case["size"] != args.size:
+            continue
+        plain = plain_seconds(envs[m.release], case, args.plain)
+        ratio = m.value / statistics.median(plain)
+        rows.append((m, plain, ratio))
+        print(f"{m.release:<8} {m.label:<70} suite {m.value * 1e3:9.4g} ms  "
+              f"plain {statistics.median(plain) * 1e3:9.4g} ms"
+              f"  {ratio:5.2f}x{'  OUTSIDE 1.15x' if not 1 / 1.15 <= ratio <= 1.15 else ''}", flush=True)
+    for release in sorted({m.release for m, _, _ in rows}, key=lambda r: r):
+        mine = [r for r in rows if r[0].release == release]
+        inside = sum(1 / 1.15 <= ratio <= 1.15 for _, _, ratio in mine)
+        ratios = sorted(ratio for _, _, ratio in mine)
+        print(f"JAX {release}: {inside} of {len(mine)} rows within 1.15x of a plain script ({inside / len(mine):.0%}); "
+              f"suite/plain median {statistics.median(ratios):.3f}, range {ratios[0]:.2f} to {ratios[-1]:.2f}")
+    return 0
 
 
 # -- summary ---------------------------------------------------------------------------------
+
+def _quantile(values, p):
+    s = sorted(values)
+    x = p * (len(s) - 1)
+    lo = int(math.floor(x))
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (x - lo)
+
 
 def is_slowed(c, slowed) -> bool:
     from jaxnp_kernels.registry import camel_name
@@ -153,40 +239,61 @@ def is_slowed(c, slowed) -> bool:
                for w, entry in (slowed or {}).items())
 
 
-def summarise(dirs, slowed=None) -> int:
-    """Verdicts per session; with ``slowed`` (the sensitivity run), the slowed rows apart."""
-    total_rows = total_judged = numpy_rows = numpy_judged = 0
+def widths_line(kind: str, rows) -> str:
+    widths = [c.interval[1] / c.interval[0] for c in rows]
+    if not widths:
+        return f"{kind}: no rows"
+    judged = sum(c.verdict in (compare.REGRESSION, compare.IMPROVEMENT) for c in rows)
+    rounds = [c.rounds for c in rows if c.rounds]
+    return (f"{kind}: {len(rows)} rows, interval width median {statistics.median(widths):.3f}x (quartiles "
+            f"{_quantile(widths, .25):.3f}, {_quantile(widths, .75):.3f}), "
+            f"at most 1.15x {sum(w <= 1.15 for w in widths) / len(widths):.0%}, "
+            f"at most 1.25x {sum(w <= 1.25 for w in widths) / len(widths):.0%}; {judged} with a verdict"
+            + (f"; rounds {min(rounds)} to {max(rounds)}, median {statistics.median(rounds):g}" if rounds else ""))
+
+
+def summarise(dirs, slowed=None, threshold=compare.DEFAULT_THRESHOLD, rows_too=False) -> int:
+    """Per session: resolution and verdicts; with ``slowed`` (sensitivity), the slowed rows apart."""
+    total = {"rows": 0, "judged": 0, "numpy": 0, "numpy_judged": 0}
     caught: dict[str, list[str]] = {}
     for directory in dirs:
         for session in read_sessions(directory):
             if len(session.labels) != 2:
                 continue
             old, new = session.labels
-            rows = [c for c in compare.compare_releases(session.measurements(), old, new)
+            rows = [c for c in compare.compare_releases(session.measurements(), old, new, threshold=threshold)
                     if c.evidence == compare.SIDE_BY_SIDE and c.measurement.benchmark.endswith(".time_run")]
             for c in rows:
                 if is_slowed(c, slowed):
                     low, high = c.interval
                     caught.setdefault(c.measurement.label, []).append(
-                        f"{c.ratio:.2f}x [{low:.2f}, {high:.2f}] {'caught' if c.verdict == compare.REGRESSION else 'missed'}")
+                        f"{c.ratio:.3f} [{low:.3f}, {high:.3f}] "
+                        f"{'caught' if c.verdict == compare.REGRESSION else 'missed'}")
             rows = [c for c in rows if not is_slowed(c, slowed)]
-            judged = [c for c in rows if c.verdict in (compare.REGRESSION, compare.IMPROVEMENT)]
             numpy = [c for c in rows if is_numpy_timing(c.measurement)]
-            numpy_hits = [c for c in judged if is_numpy_timing(c.measurement)]
-            total_rows += len(rows)
-            total_judged += len(judged)
-            numpy_rows += len(numpy)
-            numpy_judged += len(numpy_hits)
+            jax = [c for c in rows if not is_numpy_timing(c.measurement)]
+            judged = [c for c in rows if c.verdict in (compare.REGRESSION, compare.IMPROVEMENT)]
             minutes = ((session.end or {}).get("ended_at", session.started_at) - session.started_at) / 60000
             print(f"{directory.name}/{session.id}: JAX {old} vs {new}, {len(rows)} time_run rows side by side, "
-                  f"{len(judged)} with a verdict ({len(judged) / max(1, len(rows)):.1%}), NumPy {len(numpy_hits)} "
-                  f"of {len(numpy)}; {minutes:.1f} min")
+                  f"{len(judged)} with a verdict; {minutes:.1f} min")
+            print("    " + widths_line("JAX rows", jax))
+            print("    " + widths_line("NumPy rows", numpy))
             for c in judged:
                 low, high = c.interval
-                print(f"    {c.verdict:<11} {c.measurement.label}  {c.ratio:.3g}x [{low:.3g}, {high:.3g}]")
-    if total_rows:
-        print(f"all: {total_judged} of {total_rows} rows with a verdict ({total_judged / total_rows:.2%}); "
-              f"NumPy {numpy_judged} of {numpy_rows}" + (" (the slowed rows apart, below)" if slowed else ""))
+                print(f"    {c.verdict:<11} {c.measurement.label}  {c.ratio:.3g}x [{low:.3g}, {high:.3g}] "
+                      f"{c.rounds} rounds")
+            if rows_too:
+                for c in sorted(rows, key=lambda c: c.interval[1] / c.interval[0]):
+                    print(f"      {c.measurement.label:<72} {c.ratio:.3f} [{c.interval[0]:.3f}, {c.interval[1]:.3f}] "
+                          f"{c.rounds} rounds")
+            total["rows"] += len(rows)
+            total["judged"] += len(judged)
+            total["numpy"] += len(numpy)
+            total["numpy_judged"] += sum(c in judged for c in numpy)
+    if total["rows"]:
+        print(f"all: {total['judged']} of {total['rows']} rows with a verdict ({total['judged'] / total['rows']:.2%}); "
+              f"NumPy {total['numpy_judged']} of {total['numpy']}"
+              + (" (the slowed rows apart, below)" if slowed else ""))
     for label, outcomes in caught.items():
         hits = sum(o.endswith("caught") for o in outcomes)
         print(f"slowed {label}: caught in {hits} of {len(outcomes)} sessions: {'; '.join(outcomes)}")
@@ -220,16 +327,28 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("aa")
-    p.add_argument("--hog", action="store_true")
-    p.add_argument("--expected-minutes", type=float, default=15.0,
-                   help="the run's expected duration (a quiet A/A run's), for the hog's half")
+    p.add_argument("--neighbour", action="store_true", help="with the adversarial neighbour (neighbour.py)")
+    p.add_argument("--selection", default="calibration")
     p.set_defaults(func=cmd_aa)
     p = sub.add_parser("sensitivity")
+    p.add_argument("--slowdown", type=float, default=1.2)
+    p.add_argument("--threshold", type=float, default=compare.DEFAULT_THRESHOLD)
     p.add_argument("--repeat", type=int, default=5)
     p.set_defaults(func=cmd_sensitivity)
+    p = sub.add_parser("parity")
+    p.add_argument("--releases", nargs="+", default=["oldest", "newest"])
+    p.add_argument("--size", default="M", choices=("M", "L"))
+    p.add_argument("--plain", type=int, default=3, help="plain processes per row and release")
+    p.add_argument("--session", action="store_true", help="use the newest session there, do not measure one")
+    p.add_argument("--results-dir", type=pathlib.Path,
+                   help="where the session goes (default .asv/calibration/parity-SIZE)")
+    p.add_argument("--env-dir", type=pathlib.Path, default=ENV_DIR,
+                   help="the environments (default .asv/calibration-env)")
+    p.set_defaults(func=cmd_parity)
     p = sub.add_parser("summary")
     p.add_argument("dirs", nargs="+", type=pathlib.Path)
-    p.set_defaults(func=lambda a: summarise(a.dirs))
+    p.add_argument("--rows", action="store_true", help="every row's interval too")
+    p.set_defaults(func=lambda a: summarise(a.dirs, rows_too=a.rows))
     p = sub.add_parser("steadiness")
     p.add_argument("dirs", nargs=2, type=pathlib.Path)
     p.set_defaults(func=cmd_steadiness)
