@@ -6,19 +6,20 @@ device is touched, so forking stays safe) and then *serves*: for every request r
 its standard input it forks one measuring process, which
 
 1. connects to the runner's Unix socket and says which request it is;
-2. prepares its case exactly as ``python -m jaxnp_kernels time`` does (:class:`Case`: inputs
-   made in this process, the NumPy reference computed here, device transfer, compilation,
-   verification, two warm-up calls), so its allocator, caches and threads start from the
-   state of a user's own script;
+2. prepares its case as ``python -m jaxnp_kernels time`` does (:class:`Case`: inputs made in
+   this process, the NumPy reference computed here, device transfer, compilation,
+   verification), then warms up for 50 ms, so its allocator, caches and threads start from
+   the state of a user's own script;
 3. answers ``sample`` requests: one untimed call when a call is short (what ran in between
    may have evicted its data from the caches), then ``number`` calls timed together (about
    10 ms), the seconds per call sent back;
 4. exits on ``exit`` or when the runner goes away.
 
-The runner keeps one process per environment alive at a time and asks them for samples in
-turn, so every environment's samples come from the same seconds of the machine (its speed
-flips between levels 1.6x apart for seconds at a time on this project's shared 2-core
-machines); one process samples while the others wait on their sockets, idle.
+The runner keeps one process per environment alive at a time (a *round*) and asks them for
+samples in turn, so every environment's samples come from the same seconds of the machine
+(on this project's shared 2-core machines each CPU's speed flips between two levels 1.6x
+apart, for seconds at a time); one process samples while the runner keeps the others stopped
+(:mod:`jaxnp_releases.rounds`).
 
 Requests and answers are JSON lines.  A request::
 
@@ -53,7 +54,7 @@ import traceback
 from .budget import check_timed
 from .registry import Unsupported, VerificationError
 
-#: Calls per sample are chosen so that a sample lasts at least this long (asv's default).
+#: Calls per sample are chosen so that a sample lasts about this long (asv's default sample_time).
 SAMPLE_SECONDS = 0.01
 #: For a speedup, each side's sample lasts at least this long (bench_speedup's setting).
 SPEEDUP_SAMPLE_SECONDS = 0.02

@@ -62,7 +62,7 @@ def _session(args, config: pathlib.Path, selection):
     except ValueError as error:
         raise RunError(str(error)) from error
     settings = Settings(plan=plan, seed=args.seed, budget_seconds=args.budget * 60 if args.budget else None,
-                        compile_cache=not args.no_compile_cache)
+                        compile_cache=not args.no_compile_cache, plain=getattr(args, "plain", 0))
     return Session(config, args.machine, args.commit, selection, settings,
                    log=lambda text: print(text, flush=True))
 
@@ -166,6 +166,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--twin", action="store_true", help="one release against a twin of itself (A/A)")
     p.add_argument("--selection", default="main", help="a declared selection (main, full, timings-M) or a "
                    "benchmark pattern")
+    p.add_argument("--plain", type=int, default=0, metavar="N",
+                   help="parity check: after each combination, N fresh 'python -m jaxnp_kernels time' processes "
+                        "per release, recorded beside it (calibrate.py parity reads them)")
     p.add_argument("--resume", action="store_true",
                    help="continue the newest unfinished session of these releases, commit and selection")
     p.set_defaults(func=cmd_run)

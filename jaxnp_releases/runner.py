@@ -34,6 +34,7 @@ import contextlib
 import dataclasses
 import datetime
 import itertools
+import json
 import math
 import os
 import pathlib
@@ -41,6 +42,7 @@ import random
 import secrets
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 
@@ -70,6 +72,9 @@ class Settings:
     seed: int | None = None
     budget_seconds: float | None = None
     compile_cache: bool = True
+    #: Parity check: after each block, this many fresh ``python -m jaxnp_kernels time`` processes
+    #: per environment (a user's own script), recorded beside the block's (never judged).
+    plain: int = 0
 
     def __post_init__(self):
         if self.servers < 1:
@@ -313,6 +318,8 @@ class Session:
                     block = rounds.Block(next_block, name, params, cases.case_for(name, params))
                     outcome = rounds.measure(pool, sides, block, plan, block_rng, self.cpus, out.write,
                                              self._unresolved_check(benchmark, block))
+                    if self.settings.plain and block.case["kind"] == "time" and not outcome.failed:
+                        self._plain_processes(out, block, block_rng)
                     out.write({"record": "block", "block": next_block, "benchmark": name, "params": params,
                                "rounds": outcome.rounds, "ended_at": records.now_ms()})
                     self._store_block(out, next_block, benchmark, idx, outcome)
@@ -330,6 +337,29 @@ class Session:
                 again.write({"record": "end", "ended_at": records.now_ms(), "status": "interrupted"})
             raise
         return Outcome(out.path, len(blocks), measured, failed, out_of_budget, time.monotonic() - start)
+
+    def _plain_processes(self, out, block: rounds.Block, rng: random.Random) -> None:
+        """``Settings.plain`` fresh ``python -m jaxnp_kernels time`` processes per environment, right
+        after the block's rounds, alternating between the environments; one record each."""
+        case = block.case
+        command = ["-m", "jaxnp_kernels", "time", case["workload"], "--impl", case["implementation"],
+                   "--size", case["size"], "--dtype", case["dtype"], "--json"]
+        order = rng.sample(self.sides, len(self.sides))
+        for k in range(self.settings.plain):
+            for side in (order if k % 2 == 0 else order[::-1]):
+                started, t0 = records.now_ms(), time.monotonic()
+                done = subprocess.run([env_python(side.env), *command], env=server_variables(side.env, {}),
+                                      capture_output=True, text=True, timeout=900)
+                record = {"record": "plain", "block": block.index, "benchmark": block.benchmark,
+                          "params": block.params, "environment": side.env.name, "started_at": started,
+                          "seconds": round(time.monotonic() - t0, 4)}
+                if done.returncode == 0:
+                    result = json.loads(done.stdout.strip().splitlines()[-1])
+                    record.update(status=format_.OK, summary=result["median_seconds"],
+                                  samples=result["results"][0]["samples"])
+                else:
+                    record.update(status=format_.FAILED, message=done.stderr.strip()[-2000:])
+                out.write(record)
 
     def _unresolved_check(self, benchmark: dict, block: rounds.Block):
         """``unresolved(records)``: whether a pair of releases the report judges is still undecided."""

@@ -213,3 +213,26 @@ def test_a_measuring_process_times_what_a_plain_script_times():
             suite.append(sorted(worker.sample() for _ in range(5))[2])
             pool.release(worker)
     assert 1 / 1.2 <= min(suite) / min(plain) <= 1.2, (suite, plain)
+
+
+def test_plain_processes_run_right_after_a_block_and_are_read_back(tmp_path):
+    """``jaxnp-releases run --plain N``: fresh ``python -m jaxnp_kernels time`` processes per
+    environment beside the block's rounds, the parity calibration's reference."""
+    import types
+
+    from jaxnp_kernels.report.sessions import read_session, session_path
+    from jaxnp_releases import records, runner
+
+    env = types.SimpleNamespace(name="env-a", env_vars={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
+                                find_executable=lambda name: sys.executable)
+    session = types.SimpleNamespace(sides=[runner.Environment(env, "0.10.2")],
+                                    settings=runner.Settings(plain=2))
+    block = rounds.Block(0, "bench_elementwise.FusedChain.time_run", ["'numpy'", "'S'", "'float32'"], FUSED)
+    path = session_path(tmp_path, "m", "c" * 40, "s1")
+    header = {"session": "s1", "machine": "m", "commit": "c" * 40, "started_at": 1, "settings": {},
+              "environments": {"env-a": {"label": "0.10.2"}}, "benchmarks": {block.benchmark: {"unit": "seconds"}}}
+    with records.create(path, header) as out:
+        runner.Session._plain_processes(session, out, block, random.Random(0))
+    plain = read_session(path).plain
+    assert [p["environment"] for p in plain] == ["env-a", "env-a"]
+    assert all(p["status"] == "ok" and 0 < p["summary"] < 1 and len(p["samples"]) == 7 for p in plain)

@@ -22,6 +22,8 @@ asv result files).  Every line is one record:
   median), calls per sample, start time and duration;
 - ``{"record": "block", ...}``: the block's processes are all written, and how many rounds
   it took (a block without it was interrupted, and is never used);
+- ``{"record": "plain", ...}``: (``--plain``, a parity check) a fresh ``python -m jaxnp_kernels
+  time`` process run right after the block's rounds: environment, status, summary; never judged;
 - ``{"record": "stored", "block": N}``: the block's values are in the asv result files too
   (a resumed session stores the complete blocks that lack it first);
 - ``{"record": "end", ...}``: the session ended (status complete, budget or interrupted).
@@ -84,6 +86,7 @@ class Session:
     last_block: int = -1                 # the highest block number written, complete or not
     stored_blocks: set = dataclasses.field(default_factory=set)   # also in the asv result files
     end: dict | None = None
+    plain: list[dict] = dataclasses.field(default_factory=list)   # parity: plain-script processes
 
     def label(self, environment: str) -> str:
         return self.environments[environment]["label"]
@@ -202,6 +205,8 @@ def read_session(path) -> Session:
             session.processes.extend(pending.pop(record["block"], []))
         elif kind == "stored":
             session.stored_blocks.add(record.get("block"))
+        elif kind == "plain":
+            session.plain.append(record)
         elif kind == "end":
             session.end = record
         else:

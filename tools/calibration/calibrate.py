@@ -28,11 +28,13 @@ many sessions each slowed row was caught and any NumPy row was flagged; ``--thre
 sets the verdict's threshold (1.1 for a 10% slowdown).
 
 ``parity`` measures every workload's NumPy reference and compiled implementation at
-``--size`` side by side (one session of the two releases), then times each of them in
-``--plain`` fresh ``python -m jaxnp_kernels time`` processes per environment (its Python,
-its variables, nothing else: a user's own script), and prints per row the suite's median
-over its processes against the plain processes' median.  A suite process must time what a
-plain script times: rows beyond 1.15x are listed.
+``--size`` side by side (one session of the two releases) and, right after each row's rounds,
+``--plain`` fresh ``python -m jaxnp_kernels time`` processes per environment (its Python, its
+variables, nothing else: a user's own script; ``jaxnp-releases run --plain``), and prints per
+row the suite's median over its processes against the plain processes' median.  A suite
+process must time what a plain script times: rows beyond 1.15x are listed.  (The machine's
+speed drifts over minutes: plain processes run minutes after the suite's put 40% of the rows
+beyond 1.15x, both ways, which is why they run right after the row's own rounds.)
 
 ``summary`` prints, for every session under the directories, its JAX and NumPy rows'
 interval widths (high over low: median, quartiles, shares at most 1.15x and 1.25x), the
@@ -160,64 +162,47 @@ def cmd_sensitivity(args) -> int:
 
 # -- parity --------------------------------------------------------------------------------------
 
-def environments(releases: list[str], env_dir=ENV_DIR):
-    """asv environments (objects) of ``releases`` as the runner makes them, by label."""
-    from asv import environment
-    from asv.config import Config
-
-    from jaxnp_releases import matrix, runner
-
-    entries = [matrix.entry_for(matrix.read_config(), r) for r in matrix.resolve(releases)]
-    config = matrix.write_config(entries, ROOT / ".asv" / "generated" / "parity.conf.json", env_dir=env_dir)
-    envs = list(environment.get_environments(Config.load(str(config)), None, verbose=False))
-    return dict(zip(runner.labels_for([e.requirements for e in envs]), envs))
-
-
-def plain_seconds(env, case: dict, repeat: int) -> list[float]:
-    """Median seconds per call in each of ``repeat`` fresh ``python -m jaxnp_kernels time`` processes."""
-    from jaxnp_releases.runner import env_python, server_variables
-
-    out = []
-    for _ in range(repeat):
-        done = subprocess.run([env_python(env), "-m", "jaxnp_kernels", "time", case["workload"], "--impl",
-                               case["implementation"], "--size", case["size"], "--dtype", case["dtype"], "--json"],
-                              env=server_variables(env, {}), capture_output=True, text=True, timeout=900)
-        if done.returncode:
-            raise SystemExit(f"plain process failed for {case}: {done.stderr[-2000:]}")
-        out.append(json.loads(done.stdout.strip().splitlines()[-1])["median_seconds"])
-    return out
-
-
 def cmd_parity(args) -> int:
-    import jaxnp_kernels as jk
-    from jaxnp_releases.cases import case_for
-
     results = args.results_dir or CALIBRATION / f"parity-{args.size}"
     if not args.session:
-        status = run_session(results, f"parity-{args.size}", args.releases, twin=False, env_dir=args.env_dir)
+        command = releases_command("run", "--releases", *args.releases, "--selection", f"parity-{args.size}",
+                                   "--plain", str(args.plain), "--results-dir", str(results),
+                                   "--env-dir", str(args.env_dir))
+        print("$ " + " ".join(command), flush=True)
+        status = subprocess.run(command, cwd=ROOT).returncode
         if status:
             return status
-    session = read_sessions(results)[-1]
-    wanted = {(w.name, impl) for w in jk.all_workloads() for impl in (w.reference.name, w.compiled.name)}
-    envs = environments(args.releases, args.env_dir)
+    return parity_table(read_sessions(results)[-1])
+
+
+def parity_table(session) -> int:
+    """Per row and release: the suite's median over its processes against the median of the plain
+    processes run right after the row's rounds (``jaxnp-releases run --plain``)."""
+    plain: dict[tuple, list[float]] = {}
+    for record in session.plain:
+        if record.get("status") == "ok":
+            key = (record["benchmark"], tuple(record["params"]), session.label(record["environment"]))
+            plain.setdefault(key, []).append(record["summary"])
+    if not plain:
+        raise SystemExit(f"{session.path}: no plain processes (run with --plain N)")
     rows = []
     for m in sorted(session.measurements(), key=lambda m: (m.label, m.release)):
-        case = case_for(m.benchmark, m.params) if m.value is not None else None
-        if case is None or case["kind"] != "time" or (case["workload"], case["implementation"]) not in wanted \
-                or case["size"] != args.size:
+        values = plain.get((m.benchmark, m.params, m.release))
+        if m.value is None or not values:
             continue
-        plain = plain_seconds(envs[m.release], case, args.plain)
-        ratio = m.value / statistics.median(plain)
-        rows.append((m, plain, ratio))
+        ratio = m.value / statistics.median(values)
+        rows.append((m, ratio))
         print(f"{m.release:<8} {m.label:<70} suite {m.value * 1e3:9.4g} ms  "
-              f"plain {statistics.median(plain) * 1e3:9.4g} ms"
-              f"  {ratio:5.2f}x{'  OUTSIDE 1.15x' if not 1 / 1.15 <= ratio <= 1.15 else ''}", flush=True)
-    for release in sorted({m.release for m, _, _ in rows}, key=lambda r: r):
-        mine = [r for r in rows if r[0].release == release]
-        inside = sum(1 / 1.15 <= ratio <= 1.15 for _, _, ratio in mine)
-        ratios = sorted(ratio for _, _, ratio in mine)
-        print(f"JAX {release}: {inside} of {len(mine)} rows within 1.15x of a plain script ({inside / len(mine):.0%}); "
-              f"suite/plain median {statistics.median(ratios):.3f}, range {ratios[0]:.2f} to {ratios[-1]:.2f}")
+              f"plain {statistics.median(values) * 1e3:9.4g} ms ({len(values)})  {ratio:5.2f}x"
+              f"{'  OUTSIDE 1.15x' if not 1 / 1.15 <= ratio <= 1.15 else ''}", flush=True)
+    for release in session.labels:
+        ratios = sorted(ratio for m, ratio in rows if m.release == release)
+        if not ratios:
+            continue
+        inside = sum(1 / 1.15 <= r <= 1.15 for r in ratios)
+        print(f"JAX {release}: {inside} of {len(ratios)} rows within 1.15x of a plain script "
+              f"({inside / len(ratios):.0%}); suite/plain median {statistics.median(ratios):.3f}, "
+              f"range {ratios[0]:.2f} to {ratios[-1]:.2f}")
     return 0
 
 
@@ -338,7 +323,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("parity")
     p.add_argument("--releases", nargs="+", default=["oldest", "newest"])
     p.add_argument("--size", default="M", choices=("M", "L"))
-    p.add_argument("--plain", type=int, default=3, help="plain processes per row and release")
+    p.add_argument("--plain", type=int, default=5, help="plain processes per row and release")
     p.add_argument("--session", action="store_true", help="use the newest session there, do not measure one")
     p.add_argument("--results-dir", type=pathlib.Path,
                    help="where the session goes (default .asv/calibration/parity-SIZE)")
