@@ -199,9 +199,12 @@ def write_gpu_config(out, base_config=CONFIG) -> pathlib.Path:
 
 
 def pins(release: str, config_path=CONFIG) -> list[str]:
-    """``name==version`` of every pinned requirement of ``release``'s matrix entry."""
+    """``name==version`` of the libraries pinned in ``release``'s matrix entry: jax, jaxlib and the
+    NumPy/SciPy it needs. The benchmark runner the environments pin (``pip+asv_runner``) is left out:
+    it belongs to the asv environments, and the tests' environments install asv, which needs a newer one."""
     entry = entry_for(read_config(config_path), resolve([release], config_path)[0])
-    return [f"{name.removeprefix('pip+')}=={version}" for name, version in entry["req"].items() if version]
+    return [f"{name}=={version}" for name, version in entry["req"].items()
+            if version and not name.startswith("pip+")]
 
 
 def main(argv=None) -> int:
