@@ -142,8 +142,10 @@ def test_a_failing_side_stops_and_the_other_goes_on(tmp_path):
     assert outcome.failed and outcome.failed[0][0] == "b" and "VerificationError" in outcome.failed[0][1]
 
 
+# Ctrl-C's handler set explicitly: a shell starting the tests in the background leaves SIGINT ignored
 KILLED_RUNNER = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from jaxnp_releases.pool import Pool
 pool = Pool()
 server = pool.add_server(sys.executable, {env!r}, "x")

@@ -203,7 +203,20 @@ def parity_table(session) -> int:
         print(f"JAX {release}: {inside} of {len(ratios)} rows within 1.15x of a plain script "
               f"({inside / len(ratios):.0%}); suite/plain median {statistics.median(ratios):.3f}, "
               f"range {ratios[0]:.2f} to {ratios[-1]:.2f}")
+        floor = plain_floor(values for (_, _, label), values in plain.items() if label == release)
+        if floor:
+            inside = sum(1 / 1.15 <= r <= 1.15 for r in floor)
+            print(f"JAX {release}: plain against plain (the row's plain processes, odd against even): "
+                  f"{inside} of {len(floor)} rows within 1.15x ({inside / len(floor):.0%}), "
+                  f"range {min(floor):.2f} to {max(floor):.2f}")
     return 0
+
+
+def plain_floor(per_row) -> list[float]:
+    """Per row of at least four plain processes, the median of the odd ones over the median of the
+    even ones: how closely a plain script agrees with itself minutes apart, the bound on parity."""
+    return [statistics.median(values[1::2]) / statistics.median(values[0::2])
+            for values in per_row if len(values) >= 4]
 
 
 # -- summary ---------------------------------------------------------------------------------
