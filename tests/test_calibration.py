@@ -65,6 +65,27 @@ def test_the_slowed_kernel_computes_its_extra_share_on_the_leading_inputs():
     np.testing.assert_allclose(np.asarray(out), x * 2.0)    # the extra result weighs 1e-30
 
 
+def test_the_extra_share_starts_from_the_kernels_result():
+    """The extra work reads one element of the kernel's result (at weight 0): it runs after it,
+    never beside it (two LAPACK solves at once on XLA's two threads deadlocked)."""
+    import sys as _sys
+
+    _sys.path.insert(0, str(CALIBRATION))
+    try:
+        import jaxnp_slowdown
+    finally:
+        _sys.path.remove(str(CALIBRATION))
+    seen = []
+
+    def kernel(x):
+        seen.append(np.asarray(x))
+        return x * 2.0
+
+    x = np.array([np.inf, 1, 2, 3], dtype=np.float32)    # the result's first element is inf: inf * 0 is nan
+    jaxnp_slowdown.slowed(kernel, {"float32": 0.5})(x)
+    assert np.isfinite(seen[0][1:]).all() and np.isnan(seen[1]).all()
+
+
 def test_steadiness_of_a_directory_that_is_not_asv_results_exits_2_naming_it(tmp_path):
     missing = tmp_path / "not-there"
     done = subprocess.run([sys.executable, str(CALIBRATION / "calibrate.py"), "steadiness", str(missing),

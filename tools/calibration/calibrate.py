@@ -18,7 +18,7 @@ session.  Then it prints the summary.
 
 ``sensitivity`` installs a test-only module (``jaxnp_slowdown.py``, loaded by a ``.pth``
 file) into the twin environment only: it makes six JAX kernels of different kinds (a
-tiny-body loop, a fused elementwise chain, a gather, a small batched solve, a control-flow
+tiny-body loop, a fused elementwise chain, a scatter (a weighted histogram), a small batched solve, a control-flow
 kernel, a derivative: :data:`SLOWED`) also compute their result on a part of their work, the
 part's size calibrated in one process first so that the kernel takes ``--slowdown`` times as
 long, and adds that extra result at 1e-30 weight (results, and their verification,
@@ -69,7 +69,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 SLOWED = {
     "loop_tiny_body": {"implementation": "jax_fori", "scale": "steps"},        # a tiny-body loop
     "fused_chain": {"implementation": "jax_jit", "slice": [0]},                # fused elementwise chain
-    "gather_rows": {"implementation": "jax_jit", "slice": [1]},                # a gather (its indices)
+    "scatter_add": {"implementation": "jax_at_add", "slice": [0, 1]},          # a scatter (indices, weights)
     "batched_solve": {"implementation": "jax_vmap", "slice": [0, 1]},          # small batched solves
     "cond_branches": {"implementation": "jax_cond", "slice": [3]},             # lax.cond in a loop (flags)
     "grad": {"implementation": "jax_value_and_grad", "slice": [0, 1]},         # a derivative (examples)

@@ -40,10 +40,16 @@ def slowed(function, fractions: dict, slice_=(0,), scale: str | None = None):
         out = function(*arrays, **static)
         dtype = next(str(a.dtype) for a in arrays if str(a.dtype) in fractions)
         fraction = fractions[dtype]
+        # The extra work starts after the kernel's own (it reads one element of its result, at
+        # weight 0): run at the same time on XLA's two threads, two LAPACK solves deadlocked
+        # inside OpenBLAS (batched_solve), and a slowdown is work added in sequence.
+        anchor = jax.tree_util.tree_leaves(out)[0].ravel()[0] * 0
+        def after(a):
+            return a + anchor.astype(a.dtype) if jnp.issubdtype(a.dtype, jnp.floating) else a
         if scale is not None:
-            extra = function(*arrays, **{**static, scale: max(1, int(round(static[scale] * fraction)))})
+            extra = function(*(after(a) for a in arrays), **{**static, scale: max(1, int(round(static[scale] * fraction)))})
         else:
-            extra = function(*(a[:max(1, int(round(a.shape[0] * fraction)))] if i in slice_ else a
+            extra = function(*(after(a[:max(1, int(round(a.shape[0] * fraction)))]) if i in slice_ else a
                                for i, a in enumerate(arrays)), **static)
         total = sum(jnp.sum(leaf) for leaf in jax.tree_util.tree_leaves(extra))
         return jax.tree_util.tree_map(lambda o: o + (total * 1e-30).astype(o.dtype), out)
