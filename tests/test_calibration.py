@@ -11,6 +11,16 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 CALIBRATION = REPO / "tools" / "calibration"
 
 
+def slowdown_module():
+    """The test-only slowdown module, imported from tools/calibration."""
+    sys.path.insert(0, str(CALIBRATION))
+    try:
+        import jaxnp_slowdown
+    finally:
+        sys.path.remove(str(CALIBRATION))
+    return jaxnp_slowdown
+
+
 def test_the_slowdown_patches_only_the_named_kernels_and_keeps_results_verified(tmp_path):
     config = tmp_path / "jaxnp_slowdown.json"
     config.write_text(json.dumps({"fused_chain": {"implementation": "jax_jit",
@@ -45,13 +55,7 @@ print(json.dumps(out))
 
 
 def test_the_slowed_kernel_computes_its_extra_share_on_the_leading_inputs():
-    import sys as _sys
-
-    _sys.path.insert(0, str(CALIBRATION))
-    try:
-        import jaxnp_slowdown
-    finally:
-        _sys.path.remove(str(CALIBRATION))
+    jaxnp_slowdown = slowdown_module()
     seen = []
 
     def kernel(x):
@@ -68,13 +72,7 @@ def test_the_slowed_kernel_computes_its_extra_share_on_the_leading_inputs():
 def test_the_extra_share_starts_from_the_kernels_result():
     """The extra work reads one element of the kernel's result (at weight 0): it runs after it,
     never beside it (two LAPACK solves at once on XLA's two threads deadlocked)."""
-    import sys as _sys
-
-    _sys.path.insert(0, str(CALIBRATION))
-    try:
-        import jaxnp_slowdown
-    finally:
-        _sys.path.remove(str(CALIBRATION))
+    jaxnp_slowdown = slowdown_module()
     seen = []
 
     def kernel(x):
