@@ -5,6 +5,7 @@
 ``time``        median seconds per call of implementations (JAX vs NumPy side by side)
 ``machine``     measured copy bandwidth and matmul peak (``--steadiness S``: speed variation)
 ``cold-start``  first-call latency of a jitted implementation in this (new) process
+``reproduce``   print a standalone script (only numpy and jax) that verifies and times one case
 
 Exit codes: 0 success, 1 a verification failed, 2 bad arguments, 3 unsupported here.
 """
@@ -168,6 +169,41 @@ def cmd_cold_start(args) -> int:
     return 0
 
 
+def cmd_reproduce(args) -> int:
+    from . import reproduce
+
+    workload, implementation = args.workload, args.implementation
+    if implementation is None:
+        workload, _, implementation = workload.partition("/")
+        if not implementation:
+            valid = ", ".join(registry.get(workload).implementation_names)  # an unknown workload says so
+            raise ValueError(f"name the implementation: {workload} IMPLEMENTATION or {workload}/IMPLEMENTATION "
+                             f"(a report row's case id); valid: {valid}")
+    dtype = args.dtype or registry.get(workload).dtypes[0]
+    text = reproduce.script(workload, implementation, args.size, dtype, commit=_commit())
+    if args.output:
+        with open(args.output, "w") as out:
+            out.write(text)
+        print(f"wrote {args.output}: run it with `python {args.output}` in each environment to compare",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _commit() -> str | None:
+    """The checkout's commit, if this package runs from one (for the script's provenance line)."""
+    import pathlib
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=pathlib.Path(__file__).parent, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m jaxnp_kernels", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +243,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_cold_start)
+
+    p = sub.add_parser("reproduce", help="print a standalone script that verifies and times one case",
+                       description="Print a self-contained Python script (it imports only numpy and jax) "
+                                   "that makes the workload's inputs, checks the implementation against "
+                                   "the NumPy reference and times it as the suite does: a reproducer to "
+                                   "run in each JAX release of a finding, or to attach to an upstream issue.")
+    p.add_argument("workload", help="a workload, or WORKLOAD/IMPLEMENTATION as a report row names it")
+    p.add_argument("implementation", nargs="?")
+    p.add_argument("--size", default="M", choices=registry.SIZE_NAMES)
+    p.add_argument("--dtype", choices=registry.DTYPE_NAMES)
+    p.add_argument("--output", "-o", help="write the script to this file instead of printing it")
+    p.set_defaults(func=cmd_reproduce)
     return parser
 
 
