@@ -50,6 +50,21 @@ def test_detect_new_jax_release(tmp_path):
                                     detect.measured_releases(tmp_path, "jaxnp-ci-2core")) is None
     # another machine's results do not count as measured for this one
     assert "0.10.2" not in detect.measured_releases(tmp_path, "gpu-box")
+    # a new release is measured against the release just before it, not the matrix's newest
+    assert detect.previous_release(detect.pypi_releases(pypi), "0.10.2") == "0.9.2"
+    assert detect.previous_release(detect.pypi_releases(pypi), "0.4.31") is None
+
+
+def test_the_release_watch_measures_a_new_release_beside_its_predecessor():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "new-jax-release.yml").read_text())
+    detect, run = workflow["jobs"]["detect"], workflow["jobs"]["run"]
+    assert detect["outputs"]["previous"] == "${{ steps.detect.outputs.previous }}"
+    step = next(s for s in run["steps"] if "run-suite.sh" in s.get("run", ""))
+    assert '--releases "$JAX_PREVIOUS $JAX_RELEASE"' in step["run"]
+    assert step["env"] == {"JAX_RELEASE": "${{ needs.detect.outputs.release }}",
+                           "JAX_PREVIOUS": "${{ needs.detect.outputs.previous }}"}
 
 
 # Real ``asv continuous`` output of asv 0.6.6 (rows cut to one per table and the environment
@@ -230,7 +245,7 @@ def test_detect_cli_writes_the_release_to_github_output(tmp_path, monkeypatch):
     output = tmp_path / "github_output"
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
     assert detect.main([str(results), "--pypi-json", str(pypi), "--machine", "jaxnp-ci-2core"]) == 0
-    assert output.read_text() == "release=0.11.0\n"
+    assert output.read_text() == "release=0.11.0\nprevious=0.4.31\n"
     write_result(results, "jaxnp-ci-2core", "bbbb", "0.11.0")
     output.write_text("")
     assert detect.main([str(results), "--pypi-json", str(pypi), "--machine", "jaxnp-ci-2core"]) == 0

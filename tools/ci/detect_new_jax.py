@@ -1,11 +1,14 @@
-"""Find the newest JAX release that the results history has not measured yet.
+"""Find the newest JAX release that the results history has not measured yet, and the one before it.
 
     python tools/ci/detect_new_jax.py RESULTS_DIR [--pypi-json FILE] [--machine NAME]
 
 Reads PyPI's JSON for jax (https://pypi.org/pypi/jax/json, or FILE for tests and offline
 use), keeps final releases whose files are not all yanked, and prints the newest one that no
-result file of the machine records (as its environment's ``jax`` parameter); prints nothing
-when every release is measured.  With GITHUB_OUTPUT set, also writes ``release=...`` there.
+result file of the machine records (as its environment's ``jax`` parameter) and, after it, the
+release just before it on PyPI: the watch measures the two side by side, so a patch release
+that a matrix of last patches would never see (0.7.1, between 0.7.0 and 0.7.2) is judged
+against its own predecessor.  Prints nothing when every release is measured.  With
+GITHUB_OUTPUT set, also writes ``release=...`` and ``previous=...`` there.
 """
 
 from __future__ import annotations
@@ -55,6 +58,12 @@ def newest_unmeasured(releases: list[str], measured: set[str]) -> str | None:
     return newest
 
 
+def previous_release(releases: list[str], release: str) -> str | None:
+    """The release just before ``release`` in PyPI's final, unyanked releases."""
+    index = releases.index(release)
+    return releases[index - 1] if index > 0 else None
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results_dir", type=pathlib.Path)
@@ -66,12 +75,17 @@ def main(argv=None) -> int:
     else:
         with urllib.request.urlopen("https://pypi.org/pypi/jax/json", timeout=60) as response:
             data = json.load(response)
-    release = newest_unmeasured(pypi_releases(data), measured_releases(args.results_dir, args.machine))
+    releases = pypi_releases(data)
+    release = newest_unmeasured(releases, measured_releases(args.results_dir, args.machine))
     if release:
-        print(release)
+        previous = previous_release(releases, release)
+        if previous is None:
+            print(f"{release} is the only JAX release on PyPI: nothing to measure it against", file=sys.stderr)
+            return 0
+        print(release, previous)
         if os.environ.get("GITHUB_OUTPUT"):
             with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as f:
-                f.write(f"release={release}\n")
+                f.write(f"release={release}\nprevious={previous}\n")
     else:
         print("every JAX release on PyPI is already measured", file=sys.stderr)
     return 0
