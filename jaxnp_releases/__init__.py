@@ -6,7 +6,7 @@ which benchmarks a session measures and :mod:`.cases` what each combination's me
 processes prepare; :mod:`.pool` starts and ends those processes; :mod:`.rounds` measures one
 combination in rounds; :mod:`.runner` runs a side-by-side session (asv creates the
 environments, discovers the benchmarks and keeps the results); :mod:`.records` writes its
-session file; :mod:`.search` bisects and sweeps; :mod:`.machine` registers the asv machine;
+session file; :mod:`.merge` joins the results of several shards; :mod:`.search` bisects and sweeps; :mod:`.machine` registers the asv machine;
 :mod:`.cli` is the ``jaxnp-releases`` command.  The kernel package (``jaxnp_kernels``)
 knows nothing of asv; this package drives asv and only the report reads what it writes.
 """

@@ -4,6 +4,8 @@
     jaxnp-releases run --releases 0.10.2 --twin --selection timings-M     (A/A calibration)
     jaxnp-releases bisect --good 0.4.31 --bad 0.4.38 --bench 'ScatterAdd.time_run'
     jaxnp-releases sweep --from 0.6.0 --to 0.7.2 --bench 'FusedChain.time_run'
+    jaxnp-releases run --releases all --selection full --shard 2/4   (a quarter of it, on one of 4 runners)
+    jaxnp-releases merge SHARD_DIR ... --into .asv/results   the shards' results as one directory
     jaxnp-releases matrix [--oldest | --newest]      the JAX releases of asv.conf.json
     jaxnp-releases env-names --releases oldest newest   their asv environment names
     jaxnp-releases machine NAME [--device cpu]       register the asv machine
@@ -53,7 +55,7 @@ def _generated_config(args, releases: list[str], twin: bool) -> pathlib.Path:
 
 
 def _session(args, config: pathlib.Path, selection):
-    from .runner import RunError, Session, Settings
+    from .runner import RunError, Session, Settings, Shard
 
     from .rounds import Plan
 
@@ -61,8 +63,9 @@ def _session(args, config: pathlib.Path, selection):
         plan = Plan(rounds=args.rounds, more=args.more_rounds, most=max(args.rounds, args.most_rounds))
     except ValueError as error:
         raise RunError(str(error)) from error
+    shard = Shard.parse(args.shard) if getattr(args, "shard", None) else None
     settings = Settings(plan=plan, seed=args.seed, budget_seconds=args.budget * 60 if args.budget else None,
-                        compile_cache=not args.no_compile_cache, plain=getattr(args, "plain", 0))
+                        compile_cache=not args.no_compile_cache, plain=getattr(args, "plain", 0), shard=shard)
     return Session(config, args.machine, args.commit, selection, settings,
                    log=lambda text: print(text, flush=True))
 
@@ -76,7 +79,8 @@ def cmd_run(args) -> int:
         raise matrix.MatrixError("side by side needs two releases or more (or one with --twin)")
     config = _generated_config(args, releases, args.twin)
     session = _session(args, config, selection)
-    print(f"selection {selection.name}: {selection.description}", flush=True)
+    print(f"selection {selection.name}: {selection.description}"
+          + (f"; shard {args.shard} of it" if args.shard else ""), flush=True)
     session.prepare()
     resume = session.resumable() if args.resume else None
     if args.resume and resume is None:
@@ -98,6 +102,15 @@ def report_outcome(outcome, selection) -> int:
         for line in outcome.failed:
             print(f"  {line}", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_merge(args) -> int:
+    from .merge import merge
+
+    counts = merge(args.sources, args.into)
+    print(f"merged {len(args.sources)} results director{'y' if len(args.sources) == 1 else 'ies'} into "
+          f"{args.into}: {counts['result files']} asv result files, {counts['session files']} session files")
     return 0
 
 
@@ -170,9 +183,21 @@ def parser() -> argparse.ArgumentParser:
                    help="parity check: after each combination, N fresh 'python -m jaxnp_kernels time' processes "
                         "per release, recorded beside it (calibrate.py parity reads them)")
     p.add_argument("--resume", action="store_true",
-                   help="continue the newest unfinished session of these releases, commit and selection")
+                   help="continue the newest unfinished session of these releases, commit, selection and shard")
+    p.add_argument("--shard", metavar="K/N",
+                   help="measure only the K-th of N parts of the selection (every N-th combination in suite "
+                        "order), every release side by side: N runners at once, merged by 'jaxnp-releases merge'")
     p.set_defaults(func=cmd_run)
     search.add_commands(sub, _common)
+    p = sub.add_parser("merge", help="merge the results directories of several shards into one",
+                       description="Merge results directories (one per shard or runner, one machine name) into "
+                                   "one: asv result files of the same commit and environment combined, each "
+                                   "combination from the one directory that measured it; session files copied. "
+                                   "A combination measured twice is an error, and nothing is written.")
+    p.add_argument("sources", nargs="+", type=pathlib.Path, help="results directories")
+    p.add_argument("--into", type=pathlib.Path, required=True,
+                   help="the merged results directory (its own results are kept)")
+    p.set_defaults(func=cmd_merge)
     p = sub.add_parser("matrix", help="the JAX releases of the asv configuration")
     p.add_argument("--config", default=str(matrix.CONFIG))
     which = p.add_mutually_exclusive_group()
@@ -200,7 +225,7 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (matrix.MatrixError, RunError, ValueError, FileExistsError) as error:
+    except (matrix.MatrixError, RunError, ValueError, FileExistsError) as error:  # MergeError is a ValueError
         print(f"jaxnp-releases: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

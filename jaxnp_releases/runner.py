@@ -63,6 +63,33 @@ class RunError(RuntimeError):
     """The session cannot run: bad arguments, an environment or the suite broken (exit 2)."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Shard:
+    """The ``index``-th (1-based) of ``count`` parts of a selection's combinations."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Shard":
+        """``"2/4"`` -> ``Shard(2, 4)``; a clear :class:`RunError` for anything else."""
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise RunError(f"a shard is K/N, e.g. 2/4, got {text!r}") from None
+        if not 1 <= index <= count:
+            raise RunError(f"shard {text}: K must lie between 1 and N")
+        return cls(index, count)
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    def takes(self, position: int) -> bool:
+        """Whether the combination at ``position`` of the selection's suite order is this shard's:
+        every n-th one, so each shard gets a like mix of areas, sizes and kinds."""
+        return position % self.count == self.index - 1
+
+
 @dataclasses.dataclass
 class Settings:
     plan: rounds.Plan = dataclasses.field(default_factory=rounds.Plan)
@@ -75,6 +102,9 @@ class Settings:
     #: Parity check: after each block, this many fresh ``python -m jaxnp_kernels time`` processes
     #: per environment (a user's own script), recorded beside the block's (never judged).
     plain: int = 0
+    #: ``Shard(k, n)``: measure only the k-th of n deterministic parts of the selection's
+    #: combinations (every environment still side by side), for several runners at once.
+    shard: Shard | None = None
 
     def __post_init__(self):
         if self.servers < 1:
@@ -220,13 +250,16 @@ class Session:
                       if s.machine == self.machine_name and s.commit == self.commit
                       and set(s.environments) == names and s.in_rounds
                       and tuple(s.settings.get("selection", {}).get("patterns", ())) == self.selection.patterns
+                      and s.settings.get("shard") == self._shard_text()
                       and (s.end or {}).get("status") != "complete"]
         return candidates[-1].path if candidates else None
 
     def blocks(self) -> list[tuple[str, int]]:
-        """(benchmark, parameter index) of every selected combination, in suite order."""
-        return [(name, idx) for name in sorted(self.benchmarks)
-                for idx in (self.benchmarks.benchmark_selection.get(name) or [0])]
+        """(benchmark, parameter index) of every selected combination (of this shard), in suite order."""
+        every = [(name, idx) for name in sorted(self.benchmarks)
+                 for idx in (self.benchmarks.benchmark_selection.get(name) or [0])]
+        shard = self.settings.shard
+        return [block for position, block in enumerate(every) if shard is None or shard.takes(position)]
 
     def header(self) -> dict:
         used = {name: {"unit": b.get("unit", "seconds"), "param_names": list(b.get("param_names", [])),
@@ -246,8 +279,12 @@ class Session:
                          "selection": dataclasses.asdict(self.selection),
                          "compile_cache": self.settings.compile_cache,
                          "budget_seconds": self.settings.budget_seconds,
+                         "shard": self._shard_text(),
                          "blocks_planned": len(self.blocks())},
         }
+
+    def _shard_text(self) -> str | None:
+        return str(self.settings.shard) if self.settings.shard else None
 
     # -- the measuring processes ---------------------------------------------------------
     @contextlib.contextmanager

@@ -12,6 +12,10 @@
 #                                      a dry run) in the newest environment; non-zero on any failure
 #   --releases "R ..."                 the releases to measure together (versions, or oldest, newest,
 #                                      all), e.g. --releases "newest 0.11.0" for a new JAX release
+#   --shard K/N                        only the K-th of N parts of the selection (every N-th combination),
+#                                      every release still side by side, and the K-th part of the figure
+#                                      modules: N runners at once; jaxnp-releases merge joins their results
+#   --resume                           continue this selection's (and shard's) unfinished session
 #   --gpu                              CUDA 12 builds of JAX (a GPU runner with CUDA 12 installed;
 #                                      set JAXNP_MACHINE to name the GPU, e.g. jaxnp-gpu-a100)
 #   --no-publish                       no site or report (the workflows publish separately)
@@ -43,6 +47,8 @@ mode=main
 releases=()
 publish=1
 gpu=0
+shard=""
+resume=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --full) mode=full ;;
@@ -51,7 +57,10 @@ while [[ $# -gt 0 ]]; do
                 read -r -a releases <<<"$2"; shift ;;
     --no-publish) publish=0 ;;
     --gpu) gpu=1 ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    --shard) [[ $# -ge 2 && $2 =~ ^[0-9]+/[0-9]+$ ]] || { echo "--shard needs K/N, e.g. 2/4" >&2; exit 2; }
+             shard=$2; shift ;;
+    --resume) resume=1 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -125,18 +134,33 @@ fi
 
 selection=main
 sizes=M
-figures='^bench_(compile|memory|machine)\.'
-if [[ $mode == full ]]; then selection=full; sizes=M,L; figures='^bench_(compile|memory|roofline|threads|machine)\.'; fi
+figure_modules=(compile memory machine)
+if [[ $mode == full ]]; then selection=full; sizes=M,L; figure_modules=(compile memory roofline threads machine); fi
+run_args=()
+if [[ -n $shard ]]; then
+  run_args+=(--shard "$shard")
+  # a shard takes every N-th figure module, as it takes every N-th combination
+  k=${shard%/*} n=${shard#*/}
+  mine=()
+  for i in "${!figure_modules[@]}"; do
+    if (( i % n == k - 1 )); then mine+=("${figure_modules[$i]}"); fi
+  done
+  figure_modules=("${mine[@]}")
+fi
+if [[ $resume -eq 1 ]]; then run_args+=(--resume); fi
 status=0
-log "measuring JAX ${releases[*]} side by side on $(git rev-parse --short HEAD): selection $selection"
+log "measuring JAX ${releases[*]} side by side on $(git rev-parse --short HEAD): selection $selection${shard:+, shard $shard}"
 "${releases_cli[@]}" run --config "$config" --machine "$MACHINE" --releases "${releases[@]}" \
-  --selection "$selection" || status=$?
+  --selection "$selection" "${run_args[@]}" || status=$?
 if [[ $status -ge 2 ]]; then exit "$status"; fi
 
-log "figures once per environment: $figures"
-# --skip-existing: figures already measured at this commit in an environment are kept.
-JAXNP_ASV_SIZES=$sizes JAXNP_ASV_FEW_SAMPLES=1 "${asv[@]}" run --record-samples --skip-existing --show-stderr \
-  --machine "$MACHINE" -a rounds=1 --bench "$figures" "${env_args[@]}" "HEAD^!" || status=$((status > 0 ? status : 1))
+if [[ ${#figure_modules[@]} -gt 0 ]]; then
+  figures="^bench_($(IFS='|'; echo "${figure_modules[*]}"))\."
+  log "figures once per environment: $figures"
+  # --skip-existing: figures already measured at this commit in an environment are kept.
+  JAXNP_ASV_SIZES=$sizes JAXNP_ASV_FEW_SAMPLES=1 "${asv[@]}" run --record-samples --skip-existing --show-stderr \
+    --machine "$MACHINE" -a rounds=1 --bench "$figures" "${env_args[@]}" "HEAD^!" || status=$((status > 0 ? status : 1))
+fi
 
 site_status=0
 if [[ $publish -eq 1 ]]; then
