@@ -21,6 +21,16 @@ def slowdown_module():
     return jaxnp_slowdown
 
 
+def load_calibrate():
+    """tools/calibration/calibrate.py as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("calibrate", CALIBRATION / "calibrate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_the_slowdown_patches_only_the_named_kernels_and_keeps_results_verified(tmp_path):
     config = tmp_path / "jaxnp_slowdown.json"
     config.write_text(json.dumps({"fused_chain": {"implementation": "jax_jit",
@@ -90,3 +100,16 @@ def test_steadiness_of_a_directory_that_is_not_asv_results_exits_2_naming_it(tmp
                            str(tmp_path)], capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 2
     assert str(missing) in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_reproducer_agrees_with_a_verdict_in_direction_and_within_30_percent(tmp_path):
+    calibrate = load_calibrate()
+    assert calibrate.reproducer_agrees(2.0, 1.6) and calibrate.reproducer_agrees(0.5, 0.6)
+    assert not calibrate.reproducer_agrees(2.0, 1.5)            # 1.33x apart
+    assert not calibrate.reproducer_agrees(1.25, 0.97)          # the other direction
+    # the release's environment is found by its requirements (asv names directories by a hash)
+    for name, jax in (("a1", "0.4.31"), ("b2", "0.10.2")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "asv-env-info.json").write_text(json.dumps({"requirements": {"jax": jax}}))
+    assert calibrate._environment_python(tmp_path, {"jax": "0.10.2"}) == tmp_path / "b2" / "bin" / "python"
+    assert calibrate._environment_python(tmp_path, {"jax": "0.9.2"}) is None

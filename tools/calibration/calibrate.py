@@ -7,6 +7,7 @@ Run with the tools' Python (``.venv/asv/bin/python``, set up by tools/run-suite.
     python tools/calibration/calibrate.py parity [--releases oldest newest] [--size M]
     python tools/calibration/calibrate.py summary DIR [DIR ...]           resolution and verdicts per session
     python tools/calibration/calibrate.py steadiness DIR_A DIR_B          two runs of one commit, apart
+    python tools/calibration/calibrate.py reproducers [DIR] [--runs 4]    the verdicts' scripts, outside the suite
 
 ``aa`` measures the newest matrix release against a twin of itself (the same release in a
 second environment, distinct to asv by a harmless extra pin) through the whole pipeline,
@@ -36,6 +37,14 @@ process must time what a plain script times: rows beyond 1.15x are listed.  (The
 speed drifts over minutes: plain processes run minutes after the suite's put 40% of the rows
 beyond 1.15x, both ways, which is why they run right after the row's own rounds.)
 
+``reproducers`` takes the newest side-by-side session in DIR (default ``.asv/results``, the
+main job's) and a pair of its releases (``--releases OLD NEW``; default its oldest and newest),
+writes for each JAX ``time_run`` verdict of that pair the standalone script of
+``python -m jaxnp_kernels reproduce`` and runs it ``--runs`` times in each release's
+environment, alternating, with nothing of the suite around it: per verdict the suite's ratio
+against the scripts' (median over median), and whether the script shows the same direction
+within 30% of the suite's ratio.
+
 ``summary`` prints, for every session under the directories, its JAX and NumPy rows'
 interval widths (high over low: median, quartiles, shares at most 1.15x and 1.25x), the
 rows with a verdict and how many rounds the rows took.
@@ -48,6 +57,7 @@ import json
 import math
 import pathlib
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -321,6 +331,94 @@ def cmd_steadiness(args) -> int:
     return 0
 
 
+# -- reproducers ----------------------------------------------------------------------------------
+
+#: A reproducer agrees with its verdict when it shows the same direction and a ratio within this
+#: factor of the suite's.
+REPRODUCER_AGREEMENT = 1.3
+
+
+def reproducer_agrees(suite_ratio: float, script_ratio: float) -> bool:
+    """The script shows the verdict: the same direction, and a ratio within REPRODUCER_AGREEMENT."""
+    same_direction = (script_ratio > 1) == (suite_ratio > 1)
+    return same_direction and max(script_ratio / suite_ratio, suite_ratio / script_ratio) <= REPRODUCER_AGREEMENT
+
+
+def cmd_reproducers(args) -> int:
+    from jaxnp_kernels.registry import camel_name
+
+    sessions = [s for s in read_sessions(args.results_dir) if len(s.labels) >= 2
+                and (not args.releases or set(args.releases) <= set(s.labels))]
+    if not sessions:
+        raise SystemExit(f"{args.results_dir}: no side-by-side session of "
+                         f"{' and '.join(args.releases) if args.releases else 'two releases'}")
+    session = sessions[-1]
+    old, new = args.releases or (session.labels[0], session.labels[-1])
+    pythons = {}
+    for name, env in session.environments.items():
+        if env["label"] not in (old, new):
+            continue
+        python = _environment_python(args.env_dir, env.get("requirements") or {})
+        if python is None:
+            raise SystemExit(f"no environment in {args.env_dir} holds JAX {env['label']} as the session's "
+                             f"{name} did (--env-dir)")
+        pythons[env["label"]] = python
+    workloads = {camel_name(name): name for name in _workload_names(pythons[new])}
+    rows = [c for c in compare.compare_releases(session.measurements(), old, new)
+            if c.verdict in (compare.REGRESSION, compare.IMPROVEMENT) and c.measurement.benchmark.endswith(".time_run")
+            and not is_numpy_timing(c.measurement)]
+    print(f"{session.path.name}: JAX {old} -> {new}, {len(rows)} JAX time_run verdicts; each verdict's script "
+          f"run {args.runs} times per release, alternating", flush=True)
+    scripts = args.results_dir / "reproducers"
+    scripts.mkdir(exist_ok=True)
+    agree = 0
+    for c in rows:
+        m = c.measurement
+        workload = workloads[m.benchmark.split(".")[-2]]
+        case = [m.param("implementation"), "--size", m.param("size"), "--dtype", m.param("dtype")]
+        script = scripts / f"{workload}-{case[0]}-{case[2]}-{case[4]}.py"
+        subprocess.run([str(args.writer or pythons[new]), "-m", "jaxnp_kernels", "reproduce", workload, *case,
+                        "-o", str(script)], check=True, capture_output=True, text=True)
+        times = {old: [], new: []}
+        for k in range(args.runs):
+            for release in ((old, new) if k % 2 == 0 else (new, old)):
+                times[release].append(_script_seconds(pythons[release], script))
+        ratio = statistics.median(times[new]) / statistics.median(times[old])
+        same = reproducer_agrees(c.ratio, ratio)
+        agree += same
+        print(f"  {c.verdict:<11} {workload}/{case[0]:<22} suite {c.ratio:6.3g}x [{c.interval[0]:.3g}, "
+              f"{c.interval[1]:.3g}]   script {ratio:6.3g}x ({statistics.median(times[old]) * 1e3:.4g} -> "
+              f"{statistics.median(times[new]) * 1e3:.4g} ms)   {'agrees' if same else 'DIFFERS'}", flush=True)
+    print(f"{agree} of {len(rows)} reproducers show the suite's direction within {REPRODUCER_AGREEMENT}x of its "
+          f"ratio; the scripts are in {scripts}")
+    return 0
+
+
+def _environment_python(env_dir: pathlib.Path, requirements: dict) -> pathlib.Path | None:
+    """The Python of the asv environment with these requirements (asv names its directories by a
+    hash and records the requirements in ``asv-env-info.json``)."""
+    for info in sorted(env_dir.glob("*/asv-env-info.json")):
+        if json.loads(info.read_text()).get("requirements") == requirements:
+            return info.parent / "bin" / "python"
+    return None
+
+
+def _workload_names(python: pathlib.Path) -> list[str]:
+    done = subprocess.run([str(python), "-m", "jaxnp_kernels", "list", "--json"], check=True,
+                          capture_output=True, text=True)
+    return [row["name"] for row in json.loads(done.stdout)]
+
+
+def _script_seconds(python: pathlib.Path, script: pathlib.Path) -> float:
+    """One run of a reproducer in a clean process (``-I``: no project, no user site): its median."""
+    done = subprocess.run([str(python), "-I", str(script)], capture_output=True, text=True, cwd=script.parent,
+                          timeout=900)
+    if done.returncode != 0:
+        raise SystemExit(f"{script.name} failed in {python}: {done.stderr.strip()[-1000:]}")
+    match = re.search(r": ([\d.e+-]+) ms per call", done.stdout)
+    return float(match.group(1)) / 1e3
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -350,6 +448,17 @@ def main(argv=None) -> int:
     p = sub.add_parser("steadiness")
     p.add_argument("dirs", nargs=2, type=pathlib.Path)
     p.set_defaults(func=cmd_steadiness)
+    p = sub.add_parser("reproducers")
+    p.add_argument("results_dir", nargs="?", type=pathlib.Path, default=ROOT / ".asv" / "results")
+    p.add_argument("--env-dir", type=pathlib.Path, default=ROOT / ".asv" / "env",
+                   help="the session's environments (default .asv/env, the main job's)")
+    p.add_argument("--runs", type=int, default=4, help="runs of each script per release (default 4)")
+    p.add_argument("--releases", nargs=2, metavar=("OLD", "NEW"),
+                   help="the pair of the session to take the verdicts of (default: its oldest and newest)")
+    p.add_argument("--writer", type=pathlib.Path,
+                   help="the Python that writes the scripts (default: the newer release's environment, where "
+                        "the measured commit is installed)")
+    p.set_defaults(func=cmd_reproducers)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
