@@ -12,6 +12,12 @@ block, after a normal end, an error or Ctrl-C) ends the measuring processes and 
 servers and waits for them; a session killed outright takes them along, because each
 server dies with the runner and each measuring process with its server (parent-death
 signals, Linux).
+
+What a server and its measuring processes write to standard error (JAX's and XLA's warnings:
+JAX 0.9.2 logs a line for every executable it loads from the compilation cache) goes to a
+file per server in the pool's directory, never to a pipe: a pipe nobody reads fills after
+64 KiB, and then the next measuring process to write a warning blocks for good.  The file's
+tail is quoted when a server fails.
 """
 
 from __future__ import annotations
@@ -44,11 +50,13 @@ class WorkerError(RuntimeError):
 class Server:
     """One environment's parent of measuring processes."""
 
-    def __init__(self, python: str, variables: dict[str, str], label: str):
+    def __init__(self, python: str, variables: dict[str, str], label: str, log: pathlib.Path):
         self.label = label
-        self.process = subprocess.Popen(
-            [python, "-m", "jaxnp_kernels.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=variables, text=True, bufsize=1)
+        self.log = log
+        with open(log, "wb") as stderr:  # the server and its children keep their own descriptor
+            self.process = subprocess.Popen(
+                [python, "-m", "jaxnp_kernels.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=stderr, env=variables, text=True, bufsize=1)
         hello = self._reply()
         if not hello.get("serving"):
             raise PoolError(f"the measuring server of {label} said {hello!r}")
@@ -59,9 +67,17 @@ class Server:
         line = self.process.stdout.readline() if ready else ""
         if not line:
             self.process.kill()
-            error = self.process.stderr.read()[-3000:] if self.process.stderr else ""
+            self.process.wait()
+            error = self.log_tail()
             raise PoolError(f"the measuring server of {self.label} did not start or stopped answering:\n{error}")
         return json.loads(line)
+
+    def log_tail(self, characters: int = 3000) -> str:
+        """The end of what the server and its measuring processes wrote to standard error."""
+        try:
+            return self.log.read_text(errors="replace")[-characters:]
+        except OSError:
+            return ""
 
     def spawn(self, request: dict) -> int:
         """Fork one measuring process for ``request``; its pid."""
@@ -83,9 +99,8 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            with contextlib.suppress(OSError):
-                stream.close()
+        with contextlib.suppress(OSError):
+            self.process.stdout.close()
 
 
 class Worker:
@@ -202,7 +217,8 @@ class Pool:
 
     def add_server(self, python: str, variables: dict[str, str], label: str) -> int:
         """Start a server for an environment; its index, for :meth:`start`."""
-        self.servers.append(Server(python, variables, label))
+        log = self.directory / f"server{len(self.servers)}.stderr"
+        self.servers.append(Server(python, variables, label, log))
         return len(self.servers) - 1
 
     def start(self, server: int, case: dict, number=None) -> Worker:

@@ -109,6 +109,47 @@ def test_a_wrong_result_fails_verification_in_the_measuring_process(tmp_path):
         assert reply["status"] == "failed" and "VerificationError" in reply["message"]
 
 
+NOISY_NUMPY = textwrap.dedent("""
+    import dataclasses, os, sys, jaxnp_kernels.registry as registry
+    _original = registry._registry
+    _written = set()
+    def _noisy(function):
+        def noisy(*args):
+            if os.getpid() not in _written:  # once per measuring process, like XLA's warnings
+                _written.add(os.getpid())
+                sys.stderr.write("W pjrt_executable.cc:642] Assume version compatibility.\\n" * 2000)
+                sys.stderr.flush()
+            return function(*args)
+        return noisy
+    def _with_noise():
+        found = dict(_original())
+        w = found["fused_chain"]
+        impls = tuple(dataclasses.replace(i, function=_noisy(i.function)) if i.name == "numpy" else i
+                      for i in w.implementations)
+        found["fused_chain"] = dataclasses.replace(w, implementations=impls)
+        return found
+    registry._registry = _with_noise
+""")
+
+
+def test_warnings_of_many_measuring_processes_never_block_them(tmp_path):
+    """Each process writes 110 KB to standard error (JAX 0.9.2 logs a line per executable loaded
+    from the compilation cache): more than a pipe holds, so a server whose standard error were a
+    pipe nobody reads would leave its processes blocked in a write, ended as hung."""
+    (tmp_path / "sitecustomize.py").write_text(NOISY_NUMPY)
+    with Pool() as pool:
+        server = pool.add_server(sys.executable, variables(PYTHONPATH=str(tmp_path)), "noisy")
+        for _ in range(3):
+            worker = pool.start(server, FUSED)
+            worker.timeout = 30.0
+            assert worker.ready()["ready"]
+            assert 0 < worker.sample() < 1
+            pool.release(worker)
+            pool.settle()
+        assert pool.servers[server].log.stat().st_size >= 3 * 110_000
+        assert pool.servers[server].log_tail(200).endswith("Assume version compatibility.\n")
+
+
 def test_a_block_in_rounds_pairs_one_process_per_environment_on_one_cpu():
     plan = rounds.Plan(rounds=3, more=1, most=4, samples=4)
     written = []

@@ -148,9 +148,12 @@ if [[ -n $shard ]]; then
   figure_modules=("${mine[@]}")
 fi
 if [[ $resume -eq 1 ]]; then run_args+=(--resume); fi
+# The commit is read once: a commit made while the job runs (it takes hours) must not split
+# its results, figures and report over two commits.
+commit=$(git rev-parse HEAD)
 status=0
-log "measuring JAX ${releases[*]} side by side on $(git rev-parse --short HEAD): selection $selection${shard:+, shard $shard}"
-"${releases_cli[@]}" run --config "$config" --machine "$MACHINE" --releases "${releases[@]}" \
+log "measuring JAX ${releases[*]} side by side on ${commit:0:7}: selection $selection${shard:+, shard $shard}"
+"${releases_cli[@]}" run --config "$config" --machine "$MACHINE" --commit "$commit" --releases "${releases[@]}" \
   --selection "$selection" "${run_args[@]}" || status=$?
 if [[ $status -ge 2 ]]; then exit "$status"; fi
 
@@ -159,7 +162,7 @@ if [[ ${#figure_modules[@]} -gt 0 ]]; then
   log "figures once per environment: $figures"
   # --skip-existing: figures already measured at this commit in an environment are kept.
   JAXNP_ASV_SIZES=$sizes JAXNP_ASV_FEW_SAMPLES=1 "${asv[@]}" run --record-samples --skip-existing --show-stderr \
-    --machine "$MACHINE" -a rounds=1 --bench "$figures" "${env_args[@]}" "HEAD^!" || status=$((status > 0 ? status : 1))
+    --machine "$MACHINE" -a rounds=1 --bench "$figures" "${env_args[@]}" "$commit^!" || status=$((status > 0 ? status : 1))
 fi
 
 site_status=0
@@ -170,9 +173,9 @@ if [[ $publish -eq 1 ]]; then
   site_dir=$("$venv/bin/python" tools/site/build_site.py --config "$config" --print-output-dir)
 fi
 
-log "release verdicts and JAX/NumPy speedups at $(git rev-parse --short HEAD)"
+log "release verdicts and JAX/NumPy speedups at ${commit:0:7}"
 report_status=0
-"$venv/bin/jaxnp-report" .asv/results --machine "$MACHINE" --commit "$(git rev-parse HEAD)" --brief \
+"$venv/bin/jaxnp-report" .asv/results --machine "$MACHINE" --commit "$commit" --brief \
   || report_status=$?
 if [[ $report_status -ge 2 ]]; then status=2; fi
 
