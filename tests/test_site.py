@@ -2,7 +2,7 @@
 
 The fast tests check tools/site/build_site.py's fixes on small inputs.  The browser test
 builds the site exactly as the publish workflow does (``asv publish``, local assets, release
-order, the release report linked) from real asv results of at least two JAX releases, serves
+order, the release report linked, the landing page first and asv's pages in asv.html) from real asv results of at least two JAX releases, serves
 it on 127.0.0.1 and opens it in headless Chromium (driven by selenium through an explicit
 ``Service``: nothing downloads a browser).
 
@@ -18,7 +18,7 @@ Where the results come from (the test never passes on an empty site):
 
 The browser is ``JAXNP_CHROMIUM`` / ``JAXNP_CHROMEDRIVER`` (default Debian's
 /usr/bin/chromium and /usr/bin/chromedriver, installed with apt-get when missing).
-Screenshots of the index and of the graph land in ``$JAXNP_ARTIFACTS/site`` (default
+Screenshots of the landing page, asv's grid and a graph land in ``$JAXNP_ARTIFACTS/site`` (default
 ``artifacts/site``).
 """
 
@@ -235,11 +235,44 @@ return out;
 """
 
 
+def test_site_opens_on_the_newest_release_comparison(site, server, browser):
+    """The first page answers: the newest pair's verdict table on screen in a 1400x1000 window, a
+    chart per workload whose link opens the benchmark's history in asv's pages (asv.html), and an
+    old asv link (index.html#...) forwarded there."""
+    browser.set_window_size(1400, 1000)
+    try:
+        browser.get(server)
+        wait_for(browser, "return document.readyState === 'complete' && document.querySelector('table.verdicts');")
+        top, bottom, viewport = browser.execute_script(
+            "var r = document.querySelector('table.verdicts').getBoundingClientRect();"
+            "return [r.top, r.bottom, window.innerHeight];")
+        assert 0 < top < bottom <= viewport
+        assert "NumPy control" in browser.find_element("css selector", "body").text
+        charts = browser.execute_script("return Array.from(document.querySelectorAll('a > svg.chart'))"
+                                        ".map(svg => svg.parentNode.getAttribute('href'));")
+        fused = [href for href in charts if href.startswith(f"asv.html#{GRAPH}?")]
+        assert fused, charts
+        artifacts = pathlib.Path(os.environ.get("JAXNP_ARTIFACTS", REPO / "artifacts")) / "site"
+        artifacts.mkdir(parents=True, exist_ok=True)
+        assert browser.save_screenshot(str(artifacts / "landing.png"))
+
+        browser.get(server + fused[0])
+        series = wait_for(browser, SERIES)
+        assert any("jax_jit" in label for label, _ in series)
+        browser.get(server + "index.html#/regressions")
+        wait_for(browser, "return window.location.pathname.endsWith('/asv.html') "
+                          "&& window.location.hash === '#/regressions';")
+        errors = chromium.severe_errors(browser)
+        assert errors == [], "\n".join(errors)
+    finally:
+        browser.set_window_size(1600, 1000)
+
+
 def test_site_renders_numpy_vs_jax_across_releases_offline(site, server, browser):
-    index = (site / "index.html").read_text(encoding="utf-8")
+    index = (site / "asv.html").read_text(encoding="utf-8")
     assert index.count('integrity="') == 5  # the byte-identical copies keep asv's SRI hashes
 
-    browser.get(server + "#/")
+    browser.get(server + "asv.html#/")
     names = wait_for(browser, "var a = $('a.benchmark-container'); "
                               "return a.length ? a.map(function () { return $(this).attr('href'); }).get() : null;")
     assert f"#{GRAPH}" in names
@@ -249,8 +282,9 @@ def test_site_renders_numpy_vs_jax_across_releases_offline(site, server, browser
     report_links = browser.execute_script(
         "return $('li.jaxnp-report-link a').map(function () { return $(this).attr('href'); }).get();")
     assert "report.html" in report_links
+    assert browser.execute_script("return $('li.jaxnp-landing-link a').attr('href');") == "index.html"
 
-    browser.get(server + f"#/{GRAPH}")
+    browser.get(server + f"asv.html#/{GRAPH}")
     series = wait_for(browser, SERIES)
     time.sleep(2)  # let every graph file arrive, then read the final plot
     series = wait_for(browser, SERIES)
@@ -277,7 +311,7 @@ def test_site_renders_numpy_vs_jax_across_releases_offline(site, server, browser
     assert errors == [], "\n".join(errors)
     urls = chromium.requested_urls(browser)
     # the network log works (so an empty list below means something) and saw the graph data
-    assert any(url.startswith(server + "index.json") for url in urls)
+    assert any(url.startswith(server + "index.json") for url in urls)  # asv's data, not its page
     assert any(url.startswith(server + f"graphs/") and GRAPH in url for url in urls)
     external = [url for url in urls if not url.startswith((server, "data:", "about:"))]
     assert external == []

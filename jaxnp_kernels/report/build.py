@@ -117,6 +117,18 @@ class SessionSummary:
     rounds: tuple[int, int] | None = None   # rounds per combination: (first look, most), in rounds
 
 
+@dataclasses.dataclass(frozen=True)
+class ReleaseTimes:
+    """One timing across JAX releases, as measured: per release, one value per measuring process
+    from the newest side-by-side session that measured it there (so a release's spread is the
+    spread of processes, the suite's unit of replication)."""
+
+    workload: str
+    implementation: str
+    measurement: Measurement                  # one of them, for its name and parameters
+    values: dict[str, tuple[float, ...]]      # release -> seconds, one per process
+
+
 @dataclasses.dataclass
 class Report:
     machine: str
@@ -131,6 +143,7 @@ class Report:
     alpha: float
     sessions: list[SessionSummary] = dataclasses.field(default_factory=list)
     timing_speedups: dict[tuple[str, str, str], dict[str, float]] = dataclasses.field(default_factory=dict)
+    release_times: list[ReleaseTimes] = dataclasses.field(default_factory=list)  # reference and compiled, M
 
     @property
     def regressions(self) -> list[compare.Comparison]:
@@ -186,6 +199,30 @@ def _timing_speedups(times: dict) -> dict[tuple[str, str, str], dict[str, float]
         if impl != "numpy" and numpy_seconds:
             out.setdefault((workload, impl, dtype), {})[release] = numpy_seconds / seconds
     return out
+
+
+def _release_times(ms: list[Measurement], size="M", dtype="float32") -> list[ReleaseTimes]:
+    """Each workload's NumPy reference and compiled implementation at ``size`` and ``dtype``, per
+    release, from the newest side-by-side session that measured it in that release."""
+    classes = {registry.camel_name(name): name for name in registry.names()}
+    newest: dict[tuple[str, str, str], Measurement] = {}
+    for m in ms:
+        parts = m.benchmark.split(".")
+        if (m.session is None or not m.samples or parts[-1] != "time_run" or parts[-2] not in classes
+                or m.param("size") != size or m.param("dtype") != dtype):
+            continue
+        workload = registry.get(classes[parts[-2]])
+        implementation = m.param("implementation")
+        if implementation not in (workload.reference.name, workload.compiled.name):
+            continue
+        key = (workload.name, implementation, m.release)
+        if key not in newest or m.date > newest[key].date:
+            newest[key] = m
+    series: dict[tuple[str, str], ReleaseTimes] = {}
+    for (workload, implementation, release), m in sorted(newest.items()):
+        times = series.setdefault((workload, implementation), ReleaseTimes(workload, implementation, m, {}))
+        times.values[release] = tuple(m.samples)
+    return list(series.values())
 
 
 def summarise_session(session: Session) -> SessionSummary:
@@ -251,6 +288,7 @@ def build_report(measurements: list[Measurement], machine: str, commit: str | No
         sessions=[summarise_session(s) for s in sessions
                   if s.machine == machine and s.commit == commit and set(s.labels) & set(available)],
         timing_speedups=_timing_speedups(times),
+        release_times=_release_times(at_commit),
     )
 
 

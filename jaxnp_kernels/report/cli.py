@@ -1,9 +1,12 @@
 """``jaxnp-report``: what changed between JAX releases at one commit, and which claims hold.
 
-    jaxnp-report [RESULTS_DIR] [--format text|markdown|html] [--output FILE]
+    jaxnp-report [RESULTS_DIR] [--format text|markdown|html|landing] [--output FILE]
                  [--machine NAME] [--commit HASH] [--release V ...]
                  [--threshold 1.2] [--alpha 0.005]
     jaxnp-report bisect ... / sweep ...   the same as jaxnp-releases bisect / sweep
+
+``--format landing`` writes the published site's first page (every machine on one page: the
+newest release comparison, charts, links into the asv pages and the full report beside it).
 
 Exit codes: 0 no regression, 1 a regression was found, 2 bad input (not an asv results
 directory, a damaged or malformed file, an unknown or ambiguous machine, commit or release, a
@@ -24,7 +27,7 @@ from .build import ReportError, build_report, machines
 from .results import BadResults, read_results
 from .sessions import read_sessions
 
-RENDERERS = ("text", "markdown", "html")
+RENDERERS = ("text", "markdown", "html", "landing")
 
 
 def _render(report, fmt: str, brief: bool = False) -> str:
@@ -77,11 +80,16 @@ def report_main(argv) -> int:
     except (BadResults, ReportError) as error:
         print(f"jaxnp-report: {error}", file=sys.stderr)
         return 2
-    for report in reports:
-        text = _render(report, args.format, args.brief)
+    if args.format == "landing":  # one page for every machine
+        from .render_landing import render as render_landing
+
+        pages = [(None, render_landing(reports))]
+    else:
+        pages = [(report, _render(report, args.format, args.brief)) for report in reports]
+    for report, text in pages:
         if args.output:
             path = pathlib.Path(args.output)
-            if len(reports) > 1:
+            if report is not None and len(reports) > 1:
                 path = path.with_name(f"{path.stem}-{report.machine}{path.suffix}")
             try:
                 path.write_text(text, encoding="utf-8")

@@ -25,7 +25,11 @@ This is the command the publish workflow runs; run locally, it builds the same s
    ``favicon.ico`` so that they, too, load without a 404;
 4. with ``--report``, writes the release report (``python -m jaxnp_kernels.report --format
    html``, one page per machine) beside the site and links every ``report*.html`` found in
-   the output directory from the index page's navigation bar.
+   the output directory from asv's navigation bar; and makes the site's first page answer
+   the question: the landing page (``--format landing``: the newest release comparison with
+   its NumPy control, each workload's time per release, the speedups) becomes
+   ``index.html`` and asv's pages move to ``asv.html`` (an old ``index.html#...`` link is
+   forwarded there).
 
 Exit status: 0 built; 1 ``asv publish``, the report or a check failed (the message says which).
 """
@@ -49,6 +53,8 @@ from assets import ASSETS  # tools/site/assets.py: run as a script, its folder i
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 VERSION = re.compile(r"\d+(\.\d+)*")
+#: Where asv's index.html goes when the landing page takes its place (render_landing.ASV_PAGE).
+LANDING_ASV_PAGE = "asv.html"
 
 #: graphdisplay.js (asv 0.6.6) adds each series when its data file arrives; the patch keeps
 #: the order of ``to_load`` instead.  The anchor must match exactly, or the build fails.
@@ -224,8 +230,9 @@ def report_label(path: pathlib.Path) -> str:
     return f"Release report ({machine})" if machine else "Release report"
 
 
-def link_reports(site: pathlib.Path) -> list[str]:
-    """Add a navigation-bar link to every report*.html in the site; returns their names."""
+def link_reports(site: pathlib.Path, landing: bool = False) -> list[str]:
+    """Add a navigation-bar link to every report*.html in the site (and to the landing page, when
+    there is one); returns the reports' names."""
     reports = sorted(site.glob("report*.html"))
     if not reports:
         return []
@@ -237,8 +244,22 @@ def link_reports(site: pathlib.Path) -> list[str]:
     links = "".join(f'\n\t<li class="jaxnp-report-link"><a href="{html.escape(p.name)}" title="NumPy vs JAX '
                     f'across JAX releases: verdicts and claims scorecard">{html.escape(report_label(p))}</a></li>'
                     for p in reports)
+    if landing:
+        links = (f'\n\t<li class="jaxnp-landing-link"><a href="index.html" title="the newest JAX release against the '
+                 f'one before, at a glance">Release summary</a></li>') + links
     index.write_text(page.replace(anchor, anchor + links), encoding="utf-8")
     return [p.name for p in reports]
+
+
+def build_landing(results_dir: pathlib.Path, site: pathlib.Path, python: str) -> None:
+    """asv's index.html becomes asv.html; the landing page (``jaxnp-report --format landing``) takes
+    its place."""
+    (site / "index.html").rename(site / LANDING_ASV_PAGE)
+    command = [python, "-m", "jaxnp_kernels.report", str(results_dir), "--format", "landing",
+               "--output", str(site / "index.html")]
+    status = subprocess.run(command, cwd=ROOT).returncode
+    if status not in (0, 1):
+        raise SiteError(f"the landing page failed (exit {status}): {' '.join(command)}")
 
 
 # -- the command ---------------------------------------------------------------------------------
@@ -266,9 +287,12 @@ def build(asv: str, config: pathlib.Path, results_dir: pathlib.Path | None, outp
     empty = drop_benchmarks_without_data(output)
     if empty:
         print(f"{len(empty)} benchmark(s) without any result, not listed: {', '.join(empty)}")
-    if report:
-        build_report(results_dir, output, report_python)
-    return link_reports(output)
+    if not report:
+        return link_reports(output)
+    build_report(results_dir, output, report_python)
+    reports = link_reports(output, landing=True)
+    build_landing(results_dir, output, report_python)
+    return reports
 
 
 def main(argv=None) -> int:
@@ -291,7 +315,8 @@ def main(argv=None) -> int:
     except SiteError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"site: {output}/index.html" + (f" (linked: {', '.join(reports)})" if reports else ""))
+    print(f"site: {output}/index.html" + (f" (asv's pages: {LANDING_ASV_PAGE}; linked: {', '.join(reports)})"
+                                          if reports else ""))
     print(f"view it: python3 -m http.server --bind 127.0.0.1 --directory {output}")
     return 0
 
