@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -71,6 +72,9 @@ NUMPY_ROLES = {"numpy_alternative", "python_loop"}
 #: Areas of the asv suite: ``benchmarks/bench_<area>.py`` times the workloads of each.
 AREAS = ("autodiff", "compile", "control_flow", "dispatch", "elementwise", "indexing", "inplace", "linalg",
          "loops", "npbench", "parallel", "random", "reductions", "spectral", "stencils", "transforms")
+
+#: An upstream report in :attr:`Workload.upstream`: the thread and the release pair it names.
+UPSTREAM_REPORT = re.compile(r"(jax|xla)#\d+ \d+\.\d+\.\d+->\d+\.\d+\.\d+")
 
 SIZE_NAMES = ("S", "M", "L")
 DTYPE_NAMES = ("float32", "float64")
@@ -263,6 +267,10 @@ class Workload:
         magnitude rather than an absolute figure: for outputs of very different sizes whose
         entries are sums that cancel (their rounding error follows the size of the terms,
         not of the sum), so one tolerance fits every output and every size.
+      upstream: the upstream reports of a CPU performance regression whose program shape the
+        workload runs (``"jax#40150"``, ``"xla#23110"``), each with the release pair it names
+        (``"jax#40150 0.4.31->0.4.33"``): the regression corpus (docs/coverage.md), measured at
+        those pairs by the ``corpus`` selection.
     """
 
     name: str
@@ -279,9 +287,14 @@ class Workload:
     large_arrays: bool = True
     threads: bool = False
     atol_scales_with_output: bool = False
+    upstream: tuple[str, ...] = ()
 
     def __post_init__(self):
         problems = []
+        malformed = [u for u in self.upstream if not UPSTREAM_REPORT.fullmatch(u)]
+        if malformed:
+            problems.append(f"upstream reports must read 'owner#number OLD->NEW' (jax#40150 0.4.31->0.4.33); "
+                            f"got {malformed}")
         if self.area not in AREAS:
             problems.append(f"unknown area {self.area!r}: add it to jaxnp_kernels.registry.AREAS and add "
                             f"benchmarks/bench_{self.area}.py, the asv module that times its workloads")

@@ -51,6 +51,13 @@ def compiled_cases() -> list[str]:
     return [f"{w.name}/{w.compiled.name}" for w in jk.all_workloads()]
 
 
+def corpus() -> tuple[str, ...]:
+    """Every implementation's ``time_run`` at size M in float32 of the workloads that run an
+    upstream report's program (``Workload.upstream``)."""
+    return tuple(rf"\.{camel_name(w.name)}\.time_run\('[^']+', 'M', 'float32'\)$"
+                 for w in jk.all_workloads() if w.upstream) or (r"^$",)
+
+
 def declared() -> dict[str, Selection]:
     """The named selections (built from the registry, so a new workload is in every one)."""
     return {s.name: s for s in (
@@ -65,6 +72,9 @@ def declared() -> dict[str, Selection]:
                   "demand (--selection timings-M): the CI job's 3-hour budget on 2 cores, every matrix release "
                   "side by side",
                   (time_run("M", "float32"), time_run("L", "float32"), speedups(compiled_cases()))),
+        Selection("corpus", "every implementation at size M in float32 of the workloads that run the program of "
+                  "an upstream regression report (the regression corpus: measure it at the release pair each "
+                  "report names, docs/coverage.md)", corpus()),
         Selection("timings-M", "every time_run at size M, float32 and float64",
                   (time_run("M"),)),
         Selection("calibration", "every time_run at size M in float32 (the A/A calibration's set)",

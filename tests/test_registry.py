@@ -142,6 +142,7 @@ def test_every_workload_declares_the_roles_its_claims_need():
     ({"claims": ("vmap",)}, r"claims 'vmap', whose scorecard rule needs implementations with the roles "
                             r"\['vmapped', 'python_loop'\]"),
     ({"claims": ("threads",)}, "set threads=True"),
+    ({"upstream": ("jax#40150",)}, r"upstream reports must read 'owner#number OLD->NEW'.*\['jax#40150'\]"),
     ({"implementations": (registry.numpy_impl(np.negative), registry.jax_jit(np.negative, roles=("compiled",)),
                           registry.jax_jit(np.negative, "second", roles=("compiled",)))}, "has 2"),
 ])
