@@ -369,7 +369,7 @@ def cmd_reproducers(args) -> int:
             and not is_numpy_timing(c.measurement)]
     print(f"{session.path.name}: JAX {old} -> {new}, {len(rows)} JAX time_run verdicts; each verdict's script "
           f"run {args.runs} times per release, alternating", flush=True)
-    scripts = args.results_dir / "reproducers"
+    scripts = (args.results_dir / "reproducers").absolute()  # each script runs in its own directory
     scripts.mkdir(exist_ok=True)
     agree = 0
     for c in rows:
@@ -399,7 +399,7 @@ def _environment_python(env_dir: pathlib.Path, requirements: dict) -> pathlib.Pa
     hash and records the requirements in ``asv-env-info.json``)."""
     for info in sorted(env_dir.glob("*/asv-env-info.json")):
         if json.loads(info.read_text()).get("requirements") == requirements:
-            return info.parent / "bin" / "python"
+            return (info.parent / "bin" / "python").absolute()  # the scripts run in another directory
     return None
 
 
