@@ -1,4 +1,4 @@
-"""The JAX release matrix and the asv configurations made from it (standard library only).
+"""The JAX release matrix and the asv configurations made from it (no third-party import).
 
 The matrix is written in one place, ``asv.conf.json``: one ``include`` entry per JAX
 release, jax and jaxlib paired.  Everything else reads it from there: the scripts
@@ -8,7 +8,8 @@ configuration holding just those releases (:func:`write_config`): matrix release
 outside the matrix (bisect, sweep, a new release; jaxlib paired by :func:`paired_jaxlib`),
 or the same release twice for an A/A calibration (:func:`twin_entry`).
 
-Run as a script (no package import, so any Python 3.11 works)::
+Run as a script (it imports only the standard library and :mod:`jaxnp_results.versions`, found
+beside it in the repository, so any Python 3.11 works)::
 
     python3 jaxnp_releases/matrix.py             the matrix's releases, oldest first
     python3 jaxnp_releases/matrix.py --oldest    the oldest (also --newest)
@@ -25,23 +26,21 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+if not __package__:  # run as a script, before any environment exists: the repository's own packages
+    sys.path.insert(0, str(ROOT))
+
+from jaxnp_results.versions import PLAIN_RELEASE, release_key  # noqa: E402
+
 CONFIG = ROOT / "asv.conf.json"
 #: An extra requirement that makes a second environment of the same release distinct to asv
 #: (its own name, directory and result files) without changing anything it measures.
 TWIN_REQUIREMENT = ("six", "1.17.0")
-PLAIN_RELEASE = re.compile(r"\d+(\.\d+)*")
 #: Set to "false" on GPUs: the processes of a side-by-side round share the device.
 GPU_PREALLOCATE = "XLA_PYTHON_CLIENT_PREALLOCATE"
 
 
 class MatrixError(ValueError):
     """A release, pairing or configuration that cannot be used (exit code 2)."""
-
-
-def release_key(release: str) -> tuple:
-    """Sort JAX versions as versions, not text: 0.4.31 < 0.4.38 < 0.10.2."""
-    parts = re.findall(r"\d+|[a-z]+", release.lower())
-    return tuple((0, int(p)) if p.isdigit() else (-1, p) for p in parts)
 
 
 def read_config(path=CONFIG) -> dict:

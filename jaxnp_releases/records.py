@@ -1,6 +1,6 @@
 """Writing a side-by-side session file, one flushed line per record (format: report/sessions.py).
 
-The reader, :mod:`jaxnp_kernels.report.sessions`, defines the format; this module only
+The reader, :mod:`jaxnp_results.sessions`, defines the format; this module only
 appends to it.  Every record is written and flushed (and fsynced) on its own line, so a
 run killed at any moment leaves a readable file; :func:`open_for_append` cuts a line the
 kill left unfinished before a resumed session writes after it.
@@ -13,7 +13,7 @@ import os
 import pathlib
 import time
 
-from jaxnp_kernels.report import sessions as format_
+from jaxnp_results import sessions as format_
 
 def now_ms() -> int:
     """Milliseconds since the epoch, as asv stores times."""

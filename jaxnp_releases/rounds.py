@@ -18,14 +18,14 @@ forked from that environment's server, all alive together:
 Each process reports the median of its samples (its *summary*, as any process of the suite
 does), and a round gives each pair of environments one ratio in which the machine's mood of
 those seconds cancels: the release verdicts judge those per-round ratios
-(:func:`jaxnp_kernels.report.stats.paired_ratio_interval`), the process remaining the unit.
+(:func:`jaxnp_results.stats.paired_ratio_interval`), the process remaining the unit.
 
 The rounds rotate through the CPUs and through each environment's servers, and the order of
 the environments is random per round.  A block starts with ``Plan.rounds`` rounds; while a
 pair of its environments is *unresolved* (its interval neither gives a verdict nor shows the
 change smaller than the threshold), ``Plan.more`` rounds are added, up to ``Plan.most``: a
 sequential design whose looks the verdict pays for with a smaller alpha each
-(:data:`jaxnp_kernels.report.compare.LOOKS`).
+(:data:`jaxnp_results.compare.LOOKS`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from jaxnp_kernels.report import sessions as format_
+from jaxnp_results import sessions as format_
 
 from . import records
 from .pool import Pool, PoolError, Worker, WorkerError

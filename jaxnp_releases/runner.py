@@ -22,7 +22,7 @@ process still verifies the result it then times.
 What it writes (nothing is ever replaced):
 
 - the session file, ``<results>/<machine>/sidebyside/<commit8>-<id>.jsonl``: one line per
-  process (:mod:`jaxnp_kernels.report.sessions`, format 2), the record the verdicts use;
+  process (:mod:`jaxnp_results.sessions`, format 2), the record the verdicts use;
 - ordinary asv result files, one per environment, whose samples for each combination are
   the per-process summaries (appended to what the file already holds), so ``asv publish``,
   ``asv compare`` and the site see one value per process.
@@ -46,9 +46,9 @@ import subprocess
 import tempfile
 import time
 
-from jaxnp_kernels.report import compare
-from jaxnp_kernels.report import sessions as format_
-from jaxnp_kernels.report.results import Measurement
+from jaxnp_results import compare
+from jaxnp_results import sessions as format_
+from jaxnp_results.results import Measurement
 
 from . import cases, matrix, records, rounds
 from .pool import Pool, PoolError

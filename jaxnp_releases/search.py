@@ -25,10 +25,11 @@ import shutil
 import sys
 from collections.abc import Callable
 
-from jaxnp_kernels.report import compare
 from jaxnp_kernels.report.build import is_numpy_timing
-from jaxnp_kernels.report.results import Measurement
-from jaxnp_kernels.report.sessions import read_session, read_sessions
+from jaxnp_results import compare
+from jaxnp_results.results import Measurement
+from jaxnp_results.sessions import read_session, read_sessions
+from jaxnp_results.versions import PLAIN_RELEASE, release_key
 
 from . import matrix
 from .selections import Selection
@@ -58,7 +59,7 @@ def bisect(good: str, bad: str, between: list[str], selection: Selection, measur
            threshold=compare.DEFAULT_THRESHOLD, alpha=compare.DEFAULT_ALPHA, log=print):
     """``(first bad release, its comparison against the good one)``: the first release in
     ``between + [bad]`` that regressed against ``good``, each step side by side."""
-    candidates = sorted(between, key=matrix.release_key) + [bad]
+    candidates = sorted(between, key=release_key) + [bad]
     lo, hi = 0, len(candidates) - 1            # candidates[hi] is known bad
     mid = (lo + hi) // 2
     first = [good, candidates[mid], bad] if candidates[mid] != bad else [good, bad]
@@ -97,7 +98,7 @@ def windows(releases: list[str], size: int = 3) -> list[list[str]]:
     """Consecutive windows of ``size`` releases overlapping by one, covering every neighbour pair."""
     if size < 2:
         raise SearchError("a sweep window holds at least 2 releases")
-    ordered = sorted(releases, key=matrix.release_key)
+    ordered = sorted(releases, key=release_key)
     if len(ordered) <= size:
         return [ordered] if len(ordered) > 1 else []
     out, start = [], 0
@@ -160,8 +161,8 @@ def _measure_with(args) -> Measure:
 
 
 def _in_range(args, versions):
-    return [v for v in versions if matrix.PLAIN_RELEASE.fullmatch(v)
-            and matrix.release_key(args.first) <= matrix.release_key(v) <= matrix.release_key(args.last)]
+    return [v for v in versions if PLAIN_RELEASE.fullmatch(v)
+            and release_key(args.first) <= release_key(v) <= release_key(args.last)]
 
 
 def cmd_bisect(args) -> int:

@@ -12,8 +12,8 @@ import pathlib
 import pytest
 
 from jaxnp_kernels.report import cli
-from jaxnp_kernels.report.sessions import session_path
 from jaxnp_releases import records
+from jaxnp_results.sessions import session_path
 
 TIME = "bench_elementwise.FusedChain.time_run"
 SPEEDUP = "bench_speedup.Speedup.track_vs_numpy"

@@ -6,9 +6,9 @@ import pathlib
 
 import pytest
 
-from jaxnp_kernels.report.results import read_results
 from jaxnp_releases import cli
 from jaxnp_releases.merge import MergeError, merge
+from jaxnp_results.results import read_results
 
 COLUMNS = ["result", "params", "version", "started_at", "duration", "stats_ci_99_a", "stats_ci_99_b",
            "stats_q_25", "stats_q_75", "stats_number", "stats_repeat", "samples", "profile"]

@@ -263,7 +263,7 @@ def test_plain_processes_run_right_after_a_block_and_are_read_back(tmp_path):
     environment beside the block's rounds, the parity calibration's reference."""
     import types
 
-    from jaxnp_kernels.report.sessions import read_session, session_path
+    from jaxnp_results.sessions import read_session, session_path
     from jaxnp_releases import records, runner
 
     env = types.SimpleNamespace(name="env-a", env_vars={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"},

@@ -12,16 +12,17 @@ from collections import Counter
 import pytest
 
 import jaxnp_kernels as jk
-from jaxnp_kernels.report import compare
-from jaxnp_kernels.report.results import Measurement
 from jaxnp_releases import cases, matrix, runner, search, selections
+from jaxnp_results import compare
+from jaxnp_results.results import Measurement
+from jaxnp_results.versions import release_key
 
 REPO = matrix.ROOT
 
 
 def test_the_matrix_is_read_from_asv_conf_in_version_order():
     releases = matrix.releases()
-    assert releases == sorted(releases, key=matrix.release_key) and len(releases) >= 2
+    assert releases == sorted(releases, key=release_key) and len(releases) >= 2
     assert matrix.resolve(["newest", "oldest", "newest"]) == [releases[-1], releases[0]]
     assert matrix.resolve(["all"]) == releases
     assert matrix.resolve(["0.4.33"]) == ["0.4.33"]          # outside the matrix: kept
@@ -34,7 +35,7 @@ def test_the_matrix_is_read_from_asv_conf_in_version_order():
 
 
 def test_releases_sort_as_versions_and_pair_with_jaxlib():
-    assert sorted(["0.10.2", "0.4.31", "0.5.3", "0.4.38"], key=matrix.release_key) == \
+    assert sorted(["0.10.2", "0.4.31", "0.5.3", "0.4.38"], key=release_key) == \
         ["0.4.31", "0.4.38", "0.5.3", "0.10.2"]
     assert matrix.paired_jaxlib("0.5.2", ["0.5.0", "0.5.1", "0.5.3"]) == "0.5.1"
     assert matrix.paired_jaxlib("0.5.3", ["0.5.1", "0.5.3"]) == "0.5.3"
@@ -152,7 +153,7 @@ def fake_measure(levels, calls, processes=6):
 
 def test_bisect_measures_every_candidate_with_the_good_and_the_bad_release():
     between = ["0.4.32", "0.4.33", "0.4.34", "0.4.35", "0.4.36", "0.4.37"]
-    slow = lambda r: 30.0 if matrix.release_key(r) >= matrix.release_key("0.4.35") else 1.0  # noqa: E731
+    slow = lambda r: 30.0 if release_key(r) >= release_key("0.4.35") else 1.0  # noqa: E731
     calls = []
     release, comparison = search.bisect("0.4.31", "0.4.38", between, selections.resolve("ScatterAdd"),
                                         fake_measure(slow, calls), log=lambda text: None)

@@ -12,12 +12,13 @@ import re
 
 import pytest
 
-from jaxnp_kernels.report import cli, compare
-from jaxnp_kernels.report.results import read_results
-from jaxnp_releases.matrix import release_key
-from jaxnp_kernels.report.sessions import read_sessions, session_path
-from jaxnp_kernels.report.stats import mann_whitney_u
+from jaxnp_kernels.report import cli
 from jaxnp_releases import records
+from jaxnp_results import compare
+from jaxnp_results.results import read_results
+from jaxnp_results.sessions import read_sessions, session_path
+from jaxnp_results.stats import mann_whitney_u
+from jaxnp_results.versions import release_key
 
 COLUMNS = ["result", "params", "version", "started_at", "duration", "stats_ci_99_a", "stats_ci_99_b",
            "stats_q_25", "stats_q_75", "stats_number", "stats_repeat", "samples", "profile"]
@@ -148,7 +149,7 @@ def test_a_large_change_from_three_processes_per_side_gets_no_verdict(tmp_path):
 
 
 def test_small_byte_figures_get_no_verdict_however_large_their_ratio():
-    from jaxnp_kernels.report.results import Measurement
+    from jaxnp_results.results import Measurement
 
     def m(release, value):
         return Measurement("m", COMMIT, release, MEMORY, ("'gemver/jax_jit'",), ("case",), "bytes",

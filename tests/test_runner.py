@@ -18,9 +18,9 @@ import time
 
 import pytest
 
-from jaxnp_kernels.report.results import read_results
-from jaxnp_kernels.report.sessions import read_session
 from jaxnp_releases import matrix
+from jaxnp_results.results import read_results
+from jaxnp_results.sessions import read_session
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 ENV_DIR = REPO / ".asv" / "site-sample" / "env"
@@ -90,7 +90,7 @@ def test_two_shards_one_killed_and_resumed_merge_into_one_report_that_judges_eve
     and resumed, shard 2/2, merged; the report judges each of the 6 combinations exactly once."""
     pytest.importorskip("asv")
     from jaxnp_kernels.report.build import build_report
-    from jaxnp_kernels.report.sessions import read_sessions
+    from jaxnp_results.sessions import read_sessions
     from jaxnp_releases.merge import merge
 
     first, second, merged = tmp_path / "shard-1", tmp_path / "shard-2", tmp_path / "merged"

@@ -4,7 +4,7 @@ import pytest
 
 from jaxnp_kernels.report import scorecard
 from jaxnp_kernels.report.build import FigureTable
-from jaxnp_kernels.report.results import Measurement
+from jaxnp_results.results import Measurement
 
 SPEEDUP = "bench_speedup.Speedup.track_vs_numpy"
 

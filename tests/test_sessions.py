@@ -5,10 +5,11 @@ import random
 
 import pytest
 
-from jaxnp_kernels.report import cli, compare
-from jaxnp_kernels.report.results import BadResults
-from jaxnp_kernels.report.sessions import read_session, read_sessions, session_path
+from jaxnp_kernels.report import cli
 from jaxnp_releases import records
+from jaxnp_results import compare
+from jaxnp_results.results import BadResults
+from jaxnp_results.sessions import read_session, read_sessions, session_path
 
 TIME = "bench_elementwise.FusedChain.time_run"
 ENVS = {"env-old": {"label": "0.4.31", "jax": "0.4.31", "jaxlib": "0.4.31"},

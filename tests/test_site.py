@@ -141,8 +141,8 @@ def test_asv_records_one_value_per_process_with_its_interval(results_dir):
     """A side-by-side session leaves ordinary asv result files whose samples are the per-process
     summaries (here 3 rounds: one process per release each), with asv's median and 99% interval over them, and
     a session file with every process, round by round; the report judges from the session."""
-    from jaxnp_kernels.report.results import read_results
-    from jaxnp_kernels.report.sessions import read_sessions
+    from jaxnp_results.results import read_results
+    from jaxnp_results.sessions import read_sessions
 
     speedups = [m for m in read_results(results_dir)
                 if m.benchmark == "bench_speedup.Speedup.track_vs_numpy" and m.value is not None]

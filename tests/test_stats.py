@@ -7,9 +7,9 @@ import statistics
 
 import pytest
 
-from jaxnp_kernels.report import compare
-from jaxnp_kernels.report.results import Measurement
-from jaxnp_kernels.report.stats import _tail_rank, mann_whitney_u, paired_ratio_interval, ratio_interval
+from jaxnp_results import compare
+from jaxnp_results.results import Measurement
+from jaxnp_results.stats import _tail_rank, mann_whitney_u, paired_ratio_interval, ratio_interval
 
 TIME = "bench_elementwise.FusedChain.time_run"
 
@@ -124,7 +124,7 @@ def test_values_from_different_sessions_or_files_are_never_judged():
 # -- sessions measured in rounds: one ratio per round ------------------------------------------
 
 def test_signed_rank_intervals_match_the_tables():
-    from jaxnp_kernels.report.stats import _signed_rank_tail
+    from jaxnp_results.stats import _signed_rank_tail
 
     # two-sided 0.005 (Wilcoxon signed-rank tables): n=9 reaches it only with every sign alike,
     # n=10 tolerates one smallest rank out of line; n=8 never reaches it

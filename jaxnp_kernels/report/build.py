@@ -11,12 +11,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from jaxnp_releases.matrix import release_key
+from jaxnp_results import compare
+from jaxnp_results.results import Measurement
+from jaxnp_results.sessions import Session
+from jaxnp_results.versions import release_key
 
 from .. import registry
-from . import compare, scorecard
-from .results import Measurement
-from .sessions import Session
+from . import scorecard
 
 
 class ReportError(ValueError):

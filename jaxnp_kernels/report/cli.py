@@ -22,10 +22,11 @@ import pathlib
 import sys
 import traceback
 
-from . import compare
+from jaxnp_results import compare
+from jaxnp_results.results import BadResults, read_results
+from jaxnp_results.sessions import read_sessions
+
 from .build import ReportError, build_report, machines
-from .results import BadResults, read_results
-from .sessions import read_sessions
 
 RENDERERS = ("text", "markdown", "html", "landing")
 

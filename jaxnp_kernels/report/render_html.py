@@ -12,7 +12,8 @@ import html
 import io
 import math
 
-from . import compare
+from jaxnp_results import compare
+
 from .build import Report, main_speedups
 from .render_text import (SYMBOLS, comparison_rows, format_change, format_evidence, format_ratio, format_value,
                           one_side_note, pair_counts, rule_text, session_lines)

@@ -17,7 +17,8 @@ import html
 import math
 import urllib.parse
 
-from . import compare
+from jaxnp_results import compare
+
 from .build import Report, ReleaseTimes, is_numpy_timing, main_speedups
 from .render_text import format_change, format_evidence, format_ratio, format_value, pair_counts
 

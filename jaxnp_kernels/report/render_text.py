@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from . import compare
+from jaxnp_results import compare
+
 from .build import Report, main_speedups
 from .scorecard import mark
 

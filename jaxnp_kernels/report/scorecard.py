@@ -19,8 +19,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from jaxnp_results.results import Measurement
+
 from .. import registry
-from .results import Measurement
 
 CONFIRMED, REFUTED, MIXED, UNTESTED = "confirmed", "refuted", "mixed", "untested"
 INCONCLUSIVE = "inconclusive"

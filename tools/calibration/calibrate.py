@@ -67,10 +67,10 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from jaxnp_kernels.report import compare  # noqa: E402
 from jaxnp_kernels.report.build import is_numpy_timing  # noqa: E402
-from jaxnp_kernels.report.results import BadResults  # noqa: E402
-from jaxnp_kernels.report.sessions import read_sessions  # noqa: E402
+from jaxnp_results import compare  # noqa: E402
+from jaxnp_results.results import BadResults  # noqa: E402
+from jaxnp_results.sessions import read_sessions  # noqa: E402
 
 CALIBRATION = ROOT / ".asv" / "calibration"
 ENV_DIR = ROOT / ".asv" / "calibration-env"
@@ -309,7 +309,7 @@ def summarise(dirs, slowed=None, threshold=compare.DEFAULT_THRESHOLD, rows_too=F
 
 
 def cmd_steadiness(args) -> int:
-    from jaxnp_kernels.report.results import read_results
+    from jaxnp_results.results import read_results
 
     def values(directory):
         return {(m.release, m.key): m.value for m in read_results(directory)

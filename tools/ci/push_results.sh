@@ -6,9 +6,9 @@
 #
 # Run inside a clone whose REMOTE (default origin) may be pushed to (in a workflow: a checkout
 # with persist-credentials: true; the commit is built with git plumbing in this clone, so the
-# checkout's credentials are the ones used).  Needs a Python with NumPy ($PYTHON, default
-# python3): every file is first checked by the release report's own reader
-# (python -m jaxnp_kernels.report.validate), and a file it could not read is refused with a
+# checkout's credentials are the ones used).  Needs Python 3.11 ($PYTHON, default python3;
+# nothing installed): every file is first checked by the reader the release report uses
+# (python -m jaxnp_results.validate), and a file it could not read is refused with a
 # message naming it, never stored; the valid ones still are.
 #
 # Result files (<machine>/<commit>-<env>.json) and side-by-side session files
@@ -40,7 +40,7 @@ export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 export GIT_INDEX_FILE=$work/index   # a private index: the work tree and its index are untouched
 
 refused=0
-PYTHONPATH=$root${PYTHONPATH:+:$PYTHONPATH} "$python" -m jaxnp_kernels.report.validate "$new" \
+PYTHONPATH=$root${PYTHONPATH:+:$PYTHONPATH} "$python" -m jaxnp_results.validate "$new" \
   >"$work/storable" || refused=$?
 if [[ $refused -ge 2 ]]; then exit 2; fi
 

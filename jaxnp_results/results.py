@@ -18,6 +18,8 @@ import json
 import math
 import pathlib
 
+from .versions import PLAIN_RELEASE
+
 
 class BadResults(ValueError):
     """The directory is not a readable asv results directory (exit code 2)."""
@@ -167,8 +169,6 @@ def read_results(results_dir) -> list[Measurement]:
 
 
 def _read_file(path: pathlib.Path, machine: str, index: dict) -> list[Measurement]:
-    from jaxnp_releases.matrix import PLAIN_RELEASE
-
     data = _load_json(path)
     _check(isinstance(data, dict), path, "is not an asv result file (a JSON object)")
     for key, kind in (("result_columns", list), ("results", dict), ("commit_hash", str), ("params", dict)):

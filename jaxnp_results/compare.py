@@ -44,7 +44,7 @@ import math
 import statistics
 from collections.abc import Iterable
 
-from jaxnp_releases.matrix import release_key
+from .versions import release_key
 
 from .results import Measurement
 from .stats import paired_ratio_interval, ratio_interval

@@ -1,10 +1,10 @@
 """Check a directory of new results before it joins the history: which files may be stored.
 
-    python -m jaxnp_kernels.report.validate NEW_RESULTS_DIR
+    python -m jaxnp_results.validate NEW_RESULTS_DIR
 
 Prints the path (relative to the directory) of every file that may be stored, one per line,
 and one line per refused file on standard error (``refused PATH: reason``).  The checks are
-the report's own (:mod:`.results`, :mod:`.sessions`): a file the report could not read is
+the readers' own (:mod:`.results`, :mod:`.sessions`): a file the report could not read is
 never stored, so the history cannot be damaged by a run that was killed while writing, a
 truncated upload or a hand edit.  On top of them: a result file must belong to the machine
 of its directory and hold at least one benchmark; ``machine.json`` must name its directory.
@@ -72,7 +72,7 @@ def storable(root) -> tuple[list[str], list[str]]:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m jaxnp_kernels.report.validate NEW_RESULTS_DIR", file=sys.stderr)
+        print("usage: python -m jaxnp_results.validate NEW_RESULTS_DIR", file=sys.stderr)
         return 2
     try:
         good, refused = storable(argv[0])

@@ -38,7 +38,7 @@ import dataclasses
 import json
 import pathlib
 
-from jaxnp_releases.matrix import release_key
+from .versions import release_key
 
 from .results import BadResults, Measurement, _check, _fail, number
 
