@@ -38,9 +38,8 @@ import statistics
 import time
 from collections.abc import Callable
 
-from jaxnp_results import sessions as format_
+from jaxnp_results import sessions
 
-from . import records
 from .pool import Pool, PoolError, Worker, WorkerError
 
 #: A process's samples in a round: at least this many, at most ``Plan.samples``, and no more
@@ -119,7 +118,7 @@ def measure(pool: Pool, sides: list[Side], block: Block, plan: Plan, rng: random
                 _fail(record, str(error))
                 running.append((i, None, record))
         for i, worker, record in running:
-            if worker is not None and record["status"] == format_.OK and not record.get("ready"):
+            if worker is not None and record["status"] == sessions.OK and not record.get("ready"):
                 try:
                     _ready(worker, record, number)
                 except WorkerError as error:
@@ -138,11 +137,11 @@ def measure(pool: Pool, sides: list[Side], block: Block, plan: Plan, rng: random
         for i, worker, record in running:
             record.pop("ready", None)
             record["seconds"] = round(time.monotonic() - record.pop("_t0"), 4)
-            if record["status"] == format_.OK:
+            if record["status"] == sessions.OK:
                 record["summary"] = statistics.median(record["samples"])
             else:
                 active[i] = False
-                if record["status"] == format_.FAILED:
+                if record["status"] == sessions.FAILED:
                     failed.append((sides[i].label, record.get("message", "failed").splitlines()[-1]))
             write(record)
             out.append(record)
@@ -155,8 +154,8 @@ def measure(pool: Pool, sides: list[Side], block: Block, plan: Plan, rng: random
 def _record(block: Block, side: Side, round_: int, slot: int, server: int, cpu: int) -> dict:
     return {"record": "process", "block": block.index, "benchmark": block.benchmark, "params": block.params,
             "environment": side.name, "round": round_, "slot": slot, "parent": server, "cpu": cpu,
-            "status": format_.OK, "samples": [], "summary": None, "number": None,
-            "started_at": records.now_ms(), "_t0": time.monotonic()}
+            "status": sessions.OK, "samples": [], "summary": None, "number": None,
+            "started_at": sessions.now_ms(), "_t0": time.monotonic()}
 
 
 def _ready(worker: Worker, record: dict, number):
@@ -167,13 +166,13 @@ def _ready(worker: Worker, record: dict, number):
         record["number"] = reply["number"]
         record["prepare_seconds"] = round(reply.get("seconds", {}).get("prepare", 0.0), 4)
         return reply["number"] if number is None else number
-    record["status"] = reply.get("status", format_.FAILED)
+    record["status"] = reply.get("status", sessions.FAILED)
     record["message"] = reply.get("message", f"unexpected answer {reply!r}")
     return number
 
 
 def _fail(record: dict, message: str) -> None:
-    record["status"] = format_.FAILED
+    record["status"] = sessions.FAILED
     record["message"] = message
     record.pop("ready", None)
 
@@ -186,7 +185,7 @@ def _take_samples(ready, plan: Plan, per_process: int | None) -> int | None:
     while per_process is None or turn < per_process:
         longest = 0.0
         for i, worker, record in (ready if turn % 2 == 0 else ready[::-1]):
-            if record["status"] != format_.OK:
+            if record["status"] != sessions.OK:
                 continue
             t0 = time.monotonic()
             try:

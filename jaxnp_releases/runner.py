@@ -47,10 +47,10 @@ import tempfile
 import time
 
 from jaxnp_results import compare
-from jaxnp_results import sessions as format_
+from jaxnp_results import sessions
 from jaxnp_results.results import Measurement
 
-from . import cases, matrix, records, rounds
+from . import cases, matrix, rounds
 from .pool import Pool, PoolError
 from .selections import Selection
 
@@ -246,7 +246,7 @@ class Session:
         """The newest session of these environments, commit and selection that did not end
         complete (killed, interrupted or out of budget), to be continued."""
         names = {s.env.name for s in self.sides}
-        candidates = [s for s in format_.read_sessions(self.conf.results_dir)
+        candidates = [s for s in sessions.read_sessions(self.conf.results_dir)
                       if s.machine == self.machine_name and s.commit == self.commit
                       and set(s.environments) == names and s.in_rounds
                       and tuple(s.settings.get("selection", {}).get("patterns", ())) == self.selection.patterns
@@ -267,7 +267,7 @@ class Session:
                 for name, b in self.benchmarks.items()}
         return {
             "session": self.id, "machine": self.machine_name, "commit": self.commit,
-            "started_at": records.now_ms(),
+            "started_at": sessions.now_ms(),
             "environments": {s.env.name: {"label": s.label, "jax": s.env.requirements.get("jax"),
                                           "jaxlib": s.env.requirements.get("jaxlib"),
                                           "requirements": dict(s.env.requirements)} for s in self.sides},
@@ -320,19 +320,19 @@ class Session:
         blocks = self.blocks()
         done: set[tuple[str, tuple]] = set()
         if resume_path is not None:
-            previous = format_.read_session(resume_path)
+            previous = sessions.read_session(resume_path)
             if set(previous.environments) != {s.env.name for s in self.sides}:
                 raise RunError(f"{resume_path} measured other environments ({', '.join(previous.environments)})")
             self.id, self.seed = previous.id, int(previous.settings.get("seed", self.seed))
             done = {(p.benchmark, p.params) for p in previous.processes}
-            out = records.open_for_append(resume_path)
+            out = sessions.open_for_append(resume_path)
             next_block = previous.last_block + 1
             self.log(f"resuming session {self.id}: {len({(b, p) for b, p in done})} of {len(blocks)} "
                      "combinations already measured")
             self._store_unstored(previous, out)
         else:
-            path = format_.session_path(self.conf.results_dir, self.machine_name, self.commit, self.id)
-            out = records.create(path, self.header())
+            path = sessions.session_path(self.conf.results_dir, self.machine_name, self.commit, self.id)
+            out = sessions.create(path, self.header())
             next_block = 0
         rng = random.Random(self.seed)
         failed, out_of_budget, measured = [], [], 0
@@ -358,7 +358,7 @@ class Session:
                     if self.settings.plain and block.case["kind"] == "time" and not outcome.failed:
                         self._plain_processes(out, block, block_rng)
                     out.write({"record": "block", "block": next_block, "benchmark": name, "params": params,
-                               "rounds": outcome.rounds, "ended_at": records.now_ms()})
+                               "rounds": outcome.rounds, "ended_at": sessions.now_ms()})
                     self._store_block(out, next_block, benchmark, idx, outcome)
                     block_seconds.append(time.monotonic() - t0)
                     next_block += 1
@@ -368,10 +368,10 @@ class Session:
                              f"{_block_text(self.sides, outcome.records, benchmark.get('unit', ''))}  "
                              f"{outcome.rounds} rounds ({block_seconds[-1]:.1f} s)")
                 status = "budget" if out_of_budget else "complete"
-                out.write({"record": "end", "ended_at": records.now_ms(), "status": status})
+                out.write({"record": "end", "ended_at": sessions.now_ms(), "status": status})
         except KeyboardInterrupt:
-            with records.open_for_append(out.path) as again:
-                again.write({"record": "end", "ended_at": records.now_ms(), "status": "interrupted"})
+            with sessions.open_for_append(out.path) as again:
+                again.write({"record": "end", "ended_at": sessions.now_ms(), "status": "interrupted"})
             raise
         return Outcome(out.path, len(blocks), measured, failed, out_of_budget, time.monotonic() - start)
 
@@ -384,7 +384,7 @@ class Session:
         order = rng.sample(self.sides, len(self.sides))
         for k in range(self.settings.plain):
             for side in (order if k % 2 == 0 else order[::-1]):
-                started, t0 = records.now_ms(), time.monotonic()
+                started, t0 = sessions.now_ms(), time.monotonic()
                 done = subprocess.run([env_python(side.env), *command], env=server_variables(side.env, {}),
                                       capture_output=True, text=True, timeout=900)
                 record = {"record": "plain", "block": block.index, "benchmark": block.benchmark,
@@ -392,10 +392,10 @@ class Session:
                           "seconds": round(time.monotonic() - t0, 4)}
                 if done.returncode == 0:
                     result = json.loads(done.stdout.strip().splitlines()[-1])
-                    record.update(status=format_.OK, summary=result["median_seconds"],
+                    record.update(status=sessions.OK, summary=result["median_seconds"],
                                   samples=result["results"][0]["samples"])
                 else:
-                    record.update(status=format_.FAILED, message=done.stderr.strip()[-2000:])
+                    record.update(status=sessions.FAILED, message=done.stderr.strip()[-2000:])
                 out.write(record)
 
     def _unresolved_check(self, benchmark: dict, block: rounds.Block):
@@ -408,7 +408,7 @@ class Session:
             look = max(0, -(-(measured - plan.rounds) // plan.more))
             by_label = {}
             for name, label in labels.items():
-                ok = [r for r in process_records if r["environment"] == name and r["status"] == format_.OK]
+                ok = [r for r in process_records if r["environment"] == name and r["status"] == sessions.OK]
                 if ok:
                     by_label[label] = _measurement(self, benchmark, block, label, ok, look)
             return any(not compare.resolved(by_label[old], by_label[new])
@@ -428,7 +428,7 @@ class Session:
         failed_labels = {label for label, _ in outcome.failed}
         for side in self.sides:
             mine = [r for r in outcome.records if r["environment"] == side.env.name]
-            values = [r["summary"] for r in mine if r["status"] == format_.OK]
+            values = [r["summary"] for r in mine if r["status"] == sessions.OK]
             side.seconds[benchmark["name"]] = sum(r["seconds"] for r in mine)
             add_block_result(side.results, benchmark, idx, values, failed=side.label in failed_labels,
                              number=_asv_number(outcome.number), duration=side.seconds[benchmark["name"]])
@@ -450,7 +450,7 @@ class Session:
             records_ = [{"environment": p.environment, "status": p.status, "summary": p.summary,
                          "seconds": p.seconds} for p in processes]
             failed = [(s.label, "failed") for s in self.sides
-                      if any(p.environment == s.env.name and p.status == format_.FAILED for p in processes)]
+                      if any(p.environment == s.env.name and p.status == sessions.FAILED for p in processes)]
             number = next((p.number for p in processes if p.number), None)
             self._store_block(out, block, benchmark, grid.index(params), rounds.Outcome(records_, failed, 0, number))
 
@@ -527,7 +527,7 @@ def _block_text(sides, process_records, unit) -> str:
     parts = []
     for side in sides:
         values = [r["summary"] for r in process_records if r["environment"] == side.env.name
-                  and r["status"] == format_.OK]
+                  and r["status"] == sessions.OK]
         if not values:
             parts.append(f"{side.label}: -")
             continue

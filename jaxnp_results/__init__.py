@@ -9,7 +9,7 @@ The layer between the kernels and the tools built on measurements::
 
 Modules: :mod:`.versions` orders JAX releases; :mod:`.results` reads asv's result files into
 :class:`~.results.Measurement` objects; :mod:`.sessions` is the side-by-side session file
-(its format and reader); :mod:`.validate` decides which files may join the results
+(its format, reader and writer); :mod:`.validate` decides which files may join the results
 history; :mod:`.stats` has the rank statistics and :mod:`.compare` the verdict between two
 releases.  Nothing here imports the report or the release tooling (tests/test_layers.py
 checks it), and this file imports nothing, so scripts that run before any environment

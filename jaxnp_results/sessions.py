@@ -1,4 +1,4 @@
-"""Side-by-side sessions: releases measured together, one record per measuring process.
+"""The side-by-side session file: its format, its reader and its writer, in one place.
 
 A *session* (written by ``jaxnp-releases run``, see :mod:`jaxnp_releases.runner`) measures
 the same benchmarks in several environments (JAX releases) on one machine in the same
@@ -29,14 +29,18 @@ asv result files).  Every line is one record:
 - ``{"record": "end", ...}``: the session ended (status complete, budget or interrupted).
 
 Lines are appended and flushed one by one, so a killed run leaves a valid prefix: a last
-line cut short is ignored, and a resumed session appends after it.
+line cut short is ignored, and a resumed session appends after it.  The writer
+(:func:`create`, :func:`open_for_append`) flushes and fsyncs every record on its own line,
+and cuts a line a kill left unfinished before a resumed session writes after it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import pathlib
+import time
 
 from .versions import release_key
 
@@ -248,3 +252,53 @@ def read_sessions(results_dir) -> list[Session]:
     root = pathlib.Path(results_dir)
     paths = sorted(root.glob(f"*/{DIRECTORY}/*{SUFFIX}"))
     return sorted((read_session(p) for p in paths), key=lambda s: (s.started_at, s.id))
+
+
+# -- the writer: one flushed line per record ----------------------------------------------------
+
+def now_ms() -> int:
+    """Milliseconds since the epoch, as asv stores times."""
+    return int(time.time() * 1000)
+
+
+class SessionFile:
+    """An open session file: ``write(record)`` appends one line and makes it durable."""
+
+    def __init__(self, path: pathlib.Path):
+        self.path = pathlib.Path(path)
+        self._file = open(self.path, "a", encoding="utf-8")
+
+    def write(self, record: dict) -> None:
+        self._file.write(json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def create(path: pathlib.Path, header: dict) -> SessionFile:
+    """A new session file starting with its session record."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        raise FileExistsError(f"{path} exists: a session file is never overwritten")
+    out = SessionFile(path)
+    out.write({"record": "session", "format": FORMAT, **header})
+    return out
+
+
+def open_for_append(path: pathlib.Path) -> SessionFile:
+    """An existing session file, its last line cut off if a kill left it unfinished."""
+    path = pathlib.Path(path)
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as f:
+            f.truncate(data.rfind(b"\n") + 1)
+    return SessionFile(path)

@@ -12,7 +12,7 @@ import pathlib
 import pytest
 
 from jaxnp_kernels.report import cli
-from jaxnp_releases import records
+from jaxnp_results import sessions
 from jaxnp_results.sessions import session_path
 
 TIME = "bench_elementwise.FusedChain.time_run"
@@ -51,7 +51,7 @@ def valid_tree(root: pathlib.Path) -> pathlib.Path:
               "environments": {f"env-{r}": {"label": r, "jax": r} for r in ("0.4.31", "0.10.2")},
               "benchmarks": {TIME: {"unit": "seconds", "param_names": ["implementation", "size", "dtype"]}},
               "settings": {"processes": 6}}
-    with records.create(session_path(root, "m1", COMMIT, "s1"), header) as out:
+    with sessions.create(session_path(root, "m1", COMMIT, "s1"), header) as out:
         for block, impl in enumerate(("numpy", "jax_jit")):
             for slot in range(12):
                 release = ("0.4.31", "0.10.2")[slot % 2]

@@ -263,8 +263,9 @@ def test_plain_processes_run_right_after_a_block_and_are_read_back(tmp_path):
     environment beside the block's rounds, the parity calibration's reference."""
     import types
 
+    from jaxnp_releases import runner
+    from jaxnp_results import sessions
     from jaxnp_results.sessions import read_session, session_path
-    from jaxnp_releases import records, runner
 
     env = types.SimpleNamespace(name="env-a", env_vars={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
                                 find_executable=lambda name: sys.executable)
@@ -274,7 +275,7 @@ def test_plain_processes_run_right_after_a_block_and_are_read_back(tmp_path):
     path = session_path(tmp_path, "m", "c" * 40, "s1")
     header = {"session": "s1", "machine": "m", "commit": "c" * 40, "started_at": 1, "settings": {},
               "environments": {"env-a": {"label": "0.10.2"}}, "benchmarks": {block.benchmark: {"unit": "seconds"}}}
-    with records.create(path, header) as out:
+    with sessions.create(path, header) as out:
         runner.Session._plain_processes(session, out, block, random.Random(0))
     plain = read_session(path).plain
     assert [p["environment"] for p in plain] == ["env-a", "env-a"]

@@ -13,8 +13,7 @@ import re
 import pytest
 
 from jaxnp_kernels.report import cli
-from jaxnp_releases import records
-from jaxnp_results import compare
+from jaxnp_results import compare, sessions
 from jaxnp_results.results import read_results
 from jaxnp_results.sessions import read_sessions, session_path
 from jaxnp_results.stats import mann_whitney_u
@@ -76,7 +75,7 @@ def write_session(root, levels, machine="m1", commit=COMMIT, session="s1", proce
               "benchmarks": {name: {"unit": meta["unit"], "param_names": meta["param_names"]}
                              for name, meta in index.items()}}
     block = 0
-    with records.create(session_path(root, machine, commit, session), header) as out:
+    with sessions.create(session_path(root, machine, commit, session), header) as out:
         for name, meta in index.items():
             combos = [list(c) for c in itertools.product(*meta["params"])]
             for i, combo in enumerate(combos):

@@ -6,8 +6,7 @@ import random
 import pytest
 
 from jaxnp_kernels.report import cli
-from jaxnp_releases import records
-from jaxnp_results import compare
+from jaxnp_results import compare, sessions
 from jaxnp_results.results import BadResults
 from jaxnp_results.sessions import read_session, read_sessions, session_path
 
@@ -41,7 +40,7 @@ def write_block(out, block, impl, levels, rng, processes=6, status="ok"):
 def test_a_session_reads_back_its_complete_blocks_per_process(tmp_path):
     rng = random.Random(1)
     path = session_path(tmp_path, "m1", COMMIT, "s1")
-    with records.create(path, header()) as out:
+    with sessions.create(path, header()) as out:
         write_block(out, 0, "numpy", {"0.4.31": 1.0, "0.10.2": 1.0}, rng)
         write_block(out, 1, "jax_jit", {"0.4.31": 1.0, "0.10.2": 1.5}, rng)
         out.write({"record": "end", "ended_at": 3000, "status": "complete"})
@@ -59,7 +58,7 @@ def test_a_session_reads_back_its_complete_blocks_per_process(tmp_path):
 def test_a_killed_session_keeps_what_finished_and_resumes_after_a_cut_line(tmp_path):
     rng = random.Random(2)
     path = session_path(tmp_path, "m1", COMMIT, "s1")
-    with records.create(path, header()) as out:
+    with sessions.create(path, header()) as out:
         write_block(out, 0, "numpy", {"0.4.31": 1.0, "0.10.2": 1.0}, rng)
         out.write({"record": "process", "block": 1, "benchmark": TIME, "params": ["'jax_jit'", "'M'", "'float32'"],
                    "environment": "env-old", "slot": 0, "status": "ok", "samples": [1.0], "summary": 1.0,
@@ -69,7 +68,7 @@ def test_a_killed_session_keeps_what_finished_and_resumes_after_a_cut_line(tmp_p
     session = read_session(path)
     assert {m.param("implementation") for m in session.measurements()} == {"numpy"}
     assert session.interrupted_blocks == 1 and session.last_block == 1 and session.end is None
-    with records.open_for_append(path) as out:                      # resume: the cut line goes
+    with sessions.open_for_append(path) as out:                      # resume: the cut line goes
         write_block(out, 2, "jax_jit", {"0.4.31": 1.0, "0.10.2": 1.0}, rng)
     resumed = read_session(path)
     assert {m.param("implementation") for m in resumed.measurements()} == {"numpy", "jax_jit"}
@@ -78,7 +77,7 @@ def test_a_killed_session_keeps_what_finished_and_resumes_after_a_cut_line(tmp_p
 
 def test_a_damaged_line_inside_a_session_is_an_error_naming_it(tmp_path):
     path = session_path(tmp_path, "m1", COMMIT, "s1")
-    with records.create(path, header()) as out:
+    with sessions.create(path, header()) as out:
         write_block(out, 0, "numpy", {"0.4.31": 1.0, "0.10.2": 1.0}, random.Random(3))
     lines = path.read_text().splitlines()
     lines[2] = lines[2][:40]
@@ -92,9 +91,9 @@ def test_a_damaged_line_inside_a_session_is_an_error_naming_it(tmp_path):
 
 def test_a_session_file_is_never_overwritten(tmp_path):
     path = session_path(tmp_path, "m1", COMMIT, "s1")
-    records.create(path, header()).close()
+    sessions.create(path, header()).close()
     with pytest.raises(FileExistsError):
-        records.create(path, header())
+        sessions.create(path, header())
 
 
 def write_asv_results(root, releases, value):
@@ -122,7 +121,7 @@ def test_the_report_judges_only_what_was_measured_side_by_side(tmp_path, capsys)
     out = capsys.readouterr().out
     assert text == 0 and "0 regressions" in out and "2 measured apart (not judged)" in out
     rng = random.Random(4)
-    with records.create(session_path(root, "m1", COMMIT, "s1"), header()) as f:
+    with sessions.create(session_path(root, "m1", COMMIT, "s1"), header()) as f:
         write_block(f, 0, "numpy", {"0.4.31": 1.0, "0.10.2": 1.0}, rng)
         write_block(f, 1, "jax_jit", {"0.4.31": 1.0, "0.10.2": 3.0}, rng)
         f.write({"record": "end", "ended_at": 3000, "status": "complete"})
@@ -139,7 +138,7 @@ def test_sessions_are_found_under_every_machine_oldest_first(tmp_path):
     for session, started in (("late", 9000), ("early", 1000)):
         head = header(session)
         head["started_at"] = started
-        records.create(session_path(tmp_path, "m1", COMMIT, session), head).close()
+        sessions.create(session_path(tmp_path, "m1", COMMIT, session), head).close()
     assert [s.id for s in read_sessions(tmp_path)] == ["early", "late"]
 
 
@@ -166,7 +165,7 @@ def write_rounds_block(out, block, impl, levels, rng, rounds=10, speed=(1.0, 1.7
 def test_a_session_in_rounds_is_judged_round_by_round(tmp_path):
     rng = random.Random(5)
     path = session_path(tmp_path, "m1", COMMIT, "r1")
-    with records.create(path, rounds_header()) as out:
+    with sessions.create(path, rounds_header()) as out:
         write_rounds_block(out, 0, "numpy", {"0.4.31": 1.0, "0.10.2": 1.0}, rng)
         write_rounds_block(out, 1, "jax_jit", {"0.4.31": 1.0, "0.10.2": 1.25}, rng, rounds=15)
         out.write({"record": "end", "ended_at": 3000, "status": "complete"})
