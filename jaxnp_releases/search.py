@@ -25,9 +25,9 @@ import shutil
 import sys
 from collections.abc import Callable
 
-from jaxnp_kernels.report.build import is_numpy_timing
 from jaxnp_results import compare
 from jaxnp_results.results import Measurement
+from jaxnp_results.roles import is_numpy_timing
 from jaxnp_results.sessions import read_session, read_sessions
 from jaxnp_results.versions import PLAIN_RELEASE, release_key
 

@@ -11,7 +11,8 @@ Modules: :mod:`.versions` orders JAX releases; :mod:`.results` reads asv's resul
 :class:`~.results.Measurement` objects; :mod:`.sessions` is the side-by-side session file
 (its format, reader and writer); :mod:`.validate` decides which files may join the results
 history; :mod:`.stats` has the rank statistics and :mod:`.compare` the verdict between two
-releases.  Nothing here imports the report or the release tooling (tests/test_layers.py
+releases; :mod:`.roles` tells a NumPy timing (the verdicts' control) by the kernel registry's
+declarations.  Nothing here imports the report or the release tooling (tests/test_layers.py
 checks it), and this file imports nothing, so scripts that run before any environment
 exists can use the standard-library modules (:mod:`.versions`) by path.
 """

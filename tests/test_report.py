@@ -185,6 +185,26 @@ def test_numpy_control_counts_false_positives_in_every_format(tmp_path, capsys):
     assert "false positives" not in quiet.control_note()
 
 
+def test_the_numpy_control_is_what_the_registry_declares_numpy():
+    from jaxnp_results.results import Measurement
+    from jaxnp_results.roles import is_numpy_timing
+
+    def timing(benchmark, implementation):
+        return Measurement("m", COMMIT, "0.4.31", benchmark, (f"'{implementation}'", "'M'", "'float32'"),
+                           ("implementation", "size", "dtype"), "seconds", 1.0, (1.0,), None, 0)
+
+    assert is_numpy_timing(timing("bench_transforms.Vmap.time_run", "numpy"))              # the reference
+    assert is_numpy_timing(timing("bench_transforms.Vmap.time_run", "numpy_loop"))         # a NumPy loop
+    assert is_numpy_timing(timing("bench_inplace.ScatterAdd.time_run", "numpy_add_at"))   # a NumPy alternative
+    assert not is_numpy_timing(timing("bench_transforms.Vmap.time_run", "jax_loop"))       # python_loop, in JAX
+    assert not is_numpy_timing(timing("bench_transforms.Vmap.time_run", "jax_vmap"))
+    assert not is_numpy_timing(timing("bench_transforms.Vmap.track_run", "numpy"))         # not a timing
+    # a workload (or implementation) the registry does not know: the implementation's name decides
+    assert is_numpy_timing(timing("bench_x.Retired.time_run", "numpy_old"))
+    assert not is_numpy_timing(timing("bench_x.Retired.time_run", "jax_old"))
+    assert is_numpy_timing(timing("bench_transforms.Vmap.time_run", "numpy_renamed"))
+
+
 def test_a_subset_run_is_counted_not_listed_benchmark_by_benchmark(tmp_path):
     many = "bench_x.Many.time_run"
     extra = {many: {"params": [[f"'jax_{k}'" for k in range(25)]], "param_names": ["implementation"],

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from jaxnp_results import compare
 from jaxnp_results.results import Measurement
+from jaxnp_results.roles import is_numpy_timing
 from jaxnp_results.sessions import Session
 from jaxnp_results.versions import release_key
 
@@ -65,13 +66,6 @@ class PairReport:
             return ""
         return (f"{len(apart)} benchmarks were measured apart (not in one side-by-side session of "
                 f"JAX {self.old} and {self.new}): their ratios are shown but never judged.")
-
-
-def is_numpy_timing(m: Measurement) -> bool:
-    """A ``time_*`` benchmark of a NumPy implementation (``implementation`` 'numpy...')."""
-    params = dict(zip(m.param_names, m.params))
-    return (m.benchmark.rsplit(".", 1)[-1].startswith("time_")
-            and str(params.get("implementation", "")).strip("'").startswith("numpy"))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,8 +18,9 @@ import math
 import urllib.parse
 
 from jaxnp_results import compare
+from jaxnp_results.roles import is_numpy_timing
 
-from .build import Report, ReleaseTimes, is_numpy_timing, main_speedups
+from .build import Report, ReleaseTimes, main_speedups
 from .render_text import format_change, format_evidence, format_ratio, format_value, pair_counts
 
 #: The asv pages' file in the site (the landing page takes asv's ``index.html``).

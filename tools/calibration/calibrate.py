@@ -67,9 +67,9 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from jaxnp_kernels.report.build import is_numpy_timing  # noqa: E402
 from jaxnp_results import compare  # noqa: E402
 from jaxnp_results.results import BadResults  # noqa: E402
+from jaxnp_results.roles import is_numpy_timing  # noqa: E402
 from jaxnp_results.sessions import read_sessions  # noqa: E402
 
 CALIBRATION = ROOT / ".asv" / "calibration"

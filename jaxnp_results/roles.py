@@ -1,0 +1,38 @@
+"""Whether a measurement timed NumPy, as the kernel registry declares its implementations."""
+
+from __future__ import annotations
+
+import functools
+
+from jaxnp_kernels import registry
+
+from .results import Measurement
+
+
+@functools.cache
+def _workloads_by_class() -> dict[str, registry.Workload]:
+    """Every workload by the name of its asv class (``FusedChain`` -> ``fused_chain``'s)."""
+    return {registry.camel_name(w.name): w for w in registry.all_workloads()}
+
+
+def is_numpy_timing(m: Measurement) -> bool:
+    """A ``time_*`` benchmark of a NumPy implementation: the NumPy control of the verdicts.
+
+    The registry decides.  The benchmark's class names the workload and its ``implementation``
+    parameter the implementation, which is NumPy's when it is the workload's reference
+    (:attr:`~jaxnp_kernels.registry.Workload.reference`) or another implementation declared
+    with the NumPy backend (those with a role of :data:`~jaxnp_kernels.registry.NUMPY_ROLES`,
+    such as ``numpy_alternative``; the role ``python_loop`` alone does not tell, a JAX
+    implementation may declare it too).  A benchmark whose workload or implementation the
+    registry does not know (results of a workload since renamed or removed) falls back to the
+    implementation's name: NumPy's begin with ``numpy``.
+    """
+    parts = m.benchmark.split(".")
+    if not parts[-1].startswith("time_"):
+        return False
+    name = m.param("implementation") or ""
+    workload = _workloads_by_class().get(parts[-2]) if len(parts) > 1 else None
+    if workload is not None and name in workload.implementation_names:
+        implementation = workload.implementation(name)
+        return implementation is workload.reference or implementation.backend == "numpy"
+    return name.startswith("numpy")
