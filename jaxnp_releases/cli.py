@@ -30,44 +30,7 @@ import sys
 import traceback
 
 from . import matrix
-
-
-def _generated_config(args, releases: list[str], twin: bool) -> pathlib.Path:
-    """A configuration holding exactly the environments of ``releases`` (and a twin)."""
-    base = pathlib.Path(args.config)
-    conf = matrix.read_config(base)
-    jaxlibs = None
-    entries = []
-    for release in releases:
-        try:
-            entries.append(matrix.entry_for(conf, release))
-        except matrix.MatrixError:
-            if jaxlibs is None:
-                jaxlibs = args.jaxlib_releases or matrix.pypi_versions("jaxlib")
-            entries.append(matrix.entry_for(conf, release, matrix.paired_jaxlib(release, jaxlibs)))
-    if twin:
-        if len(entries) != 1:
-            raise matrix.MatrixError("--twin measures one release against itself: give exactly one release")
-        entries.append(matrix.twin_entry(entries[0]))
-    name = "+".join(releases) + ("-twin" if twin else "")
-    return matrix.write_config(entries, base.resolve().parent / ".asv" / "generated" / f"jax-{name}.conf.json",
-                               base, env_dir=args.env_dir, results_dir=args.results_dir)
-
-
-def _session(args, config: pathlib.Path, selection):
-    from .runner import RunError, Session, Settings, Shard
-
-    from .rounds import Plan
-
-    try:
-        plan = Plan(rounds=args.rounds, more=args.more_rounds, most=max(args.rounds, args.most_rounds))
-    except ValueError as error:
-        raise RunError(str(error)) from error
-    shard = Shard.parse(args.shard) if getattr(args, "shard", None) else None
-    settings = Settings(plan=plan, seed=args.seed, budget_seconds=args.budget * 60 if args.budget else None,
-                        compile_cache=not args.no_compile_cache, plain=getattr(args, "plain", 0), shard=shard)
-    return Session(config, args.machine, args.commit, selection, settings,
-                   log=lambda text: print(text, flush=True))
+from .launch import generated_config, new_session, report_outcome
 
 
 def cmd_run(args) -> int:
@@ -77,8 +40,8 @@ def cmd_run(args) -> int:
     releases = matrix.resolve(args.releases, args.config)
     if len(releases) < 2 and not args.twin:
         raise matrix.MatrixError("side by side needs two releases or more (or one with --twin)")
-    config = _generated_config(args, releases, args.twin)
-    session = _session(args, config, selection)
+    config = generated_config(args, releases, args.twin)
+    session = new_session(args, config, selection)
     print(f"selection {selection.name}: {selection.description}"
           + (f"; shard {args.shard} of it" if args.shard else ""), flush=True)
     session.prepare()
@@ -87,22 +50,6 @@ def cmd_run(args) -> int:
         print("no unfinished session of these releases, commit and selection: starting a new one", flush=True)
     outcome = session.run(resume)
     return report_outcome(outcome, selection)
-
-
-def report_outcome(outcome, selection) -> int:
-    minutes, seconds = divmod(int(outcome.seconds), 60)
-    print(f"\nmeasured {outcome.blocks_measured} of {outcome.blocks_planned} combinations side by side in "
-          f"{minutes} min {seconds} s ({selection.name}: {selection.description})")
-    print(f"session file: {outcome.path}")
-    if outcome.out_of_budget:
-        print(f"the time budget ran out: {len(outcome.out_of_budget)} combinations were not measured, "
-              f"e.g. {outcome.out_of_budget[0]}")
-    if outcome.failed:
-        print(f"{len(outcome.failed)} benchmark(s) failed (never timed):", file=sys.stderr)
-        for line in outcome.failed:
-            print(f"  {line}", file=sys.stderr)
-        return 1
-    return 0
 
 
 def cmd_merge(args) -> int:
@@ -124,7 +71,7 @@ def cmd_env_names(args) -> int:
     from asv import environment
     from asv.config import Config
 
-    config = _generated_config(args, matrix.resolve(args.releases, args.config), False)
+    config = generated_config(args, matrix.resolve(args.releases, args.config), False)
     for env in environment.get_environments(Config.load(str(config)), None, verbose=False):
         print(env.name)
     return 0

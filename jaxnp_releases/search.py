@@ -32,6 +32,7 @@ from jaxnp_results.sessions import read_session, read_sessions
 from jaxnp_results.versions import PLAIN_RELEASE, release_key
 
 from . import matrix
+from .launch import generated_config, new_session, report_outcome
 from .selections import Selection
 
 #: measure(releases, selection) -> the measurements of the session it ran
@@ -142,12 +143,10 @@ def _measure_with(args) -> Measure:
     bisection) is continued, so nothing it measured is measured again.  The commit is pinned
     once (``HEAD`` resolved now), so a commit made while a search runs changes none of its
     sessions."""
-    from .cli import _generated_config, _session, report_outcome
-
     args.commit = _commit_hash(args)
 
     def measure(releases, selection):
-        session = _session(args, _generated_config(args, releases, False), selection)
+        session = new_session(args, generated_config(args, releases, False), selection)
         session.prepare()
         resume = session.resumable()
         outcome = session.run(resume)
