@@ -11,13 +11,15 @@ from __future__ import annotations
 import pathlib
 import sys
 
+from jaxnp_results.config import read_config
+
 from . import matrix
 
 
 def generated_config(args, releases: list[str], twin: bool) -> pathlib.Path:
     """A configuration holding exactly the environments of ``releases`` (and a twin)."""
     base = pathlib.Path(args.config)
-    conf = matrix.read_config(base)
+    conf = read_config(base)
     jaxlibs = None
     entries = []
     for release in releases:

@@ -8,8 +8,8 @@ configuration holding just those releases (:func:`write_config`): matrix release
 outside the matrix (bisect, sweep, a new release; jaxlib paired by :func:`paired_jaxlib`),
 or the same release twice for an A/A calibration (:func:`twin_entry`).
 
-Run as a script (it imports only the standard library and :mod:`jaxnp_results.versions`, found
-beside it in the repository, so any Python 3.11 works)::
+Run as a script (it imports only the standard library and jaxnp_results' modules of versions
+and configuration, found beside it in the repository, so any Python 3.11 works)::
 
     python3 jaxnp_releases/matrix.py             the matrix's releases, oldest first
     python3 jaxnp_releases/matrix.py --oldest    the oldest (also --newest)
@@ -29,6 +29,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 if not __package__:  # run as a script, before any environment exists: the repository's own packages
     sys.path.insert(0, str(ROOT))
 
+from jaxnp_results.config import RESULTS_DIR, ConfigError, read_config  # noqa: E402
 from jaxnp_results.versions import PLAIN_RELEASE, release_key  # noqa: E402
 
 CONFIG = ROOT / "asv.conf.json"
@@ -41,16 +42,6 @@ GPU_PREALLOCATE = "XLA_PYTHON_CLIENT_PREALLOCATE"
 
 class MatrixError(ValueError):
     """A release, pairing or configuration that cannot be used (exit code 2)."""
-
-
-def read_config(path=CONFIG) -> dict:
-    """An asv.conf.json without its ``//`` comment lines."""
-    path = pathlib.Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        return json.loads("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise MatrixError(f"cannot read the asv configuration {path}: {error}") from error
 
 
 def entries(config: dict) -> list[dict]:
@@ -155,7 +146,7 @@ def write_config(entries_: list[dict], out, base_config=CONFIG, env_dir=None, re
     conf["include"] = entries_
     conf["repo"] = str(root / conf.get("repo", "."))
     conf["benchmark_dir"] = str(root / conf.get("benchmark_dir", "benchmarks"))
-    for key, given, default in (("results_dir", results_dir, ".asv/results"), ("env_dir", env_dir, ".asv/env"),
+    for key, given, default in (("results_dir", results_dir, RESULTS_DIR), ("env_dir", env_dir, ".asv/env"),
                                 ("html_dir", html_dir, ".asv/html")):
         conf[key] = str(pathlib.Path(given).resolve() if given else root / conf.get(key, default))
     out = pathlib.Path(out)
@@ -221,7 +212,7 @@ def main(argv=None) -> int:
             print(" ".join(pins(args.pins, args.config)))
             return 0
         found = releases(args.config)
-    except MatrixError as error:
+    except (MatrixError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(found[0] if args.oldest else found[-1] if args.newest else "\n".join(found))

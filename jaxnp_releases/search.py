@@ -26,6 +26,7 @@ import sys
 from collections.abc import Callable
 
 from jaxnp_results import compare
+from jaxnp_results.config import RESULTS_DIR, read_config
 from jaxnp_results.results import Measurement
 from jaxnp_results.roles import is_numpy_timing
 from jaxnp_results.sessions import read_session, read_sessions
@@ -193,7 +194,7 @@ def cmd_sweep(args) -> int:
         args.env_dir = str(env_dir)
         cleanup = lambda: shutil.rmtree(env_dir, ignore_errors=True)  # noqa: E731
     config_dir = pathlib.Path(args.config).resolve().parent
-    results_dir = args.results_dir or config_dir / matrix.read_config(args.config).get("results_dir", ".asv/results")
+    results_dir = args.results_dir or config_dir / read_config(args.config).get("results_dir", RESULTS_DIR)
     from .machine import ensure_registered
 
     ensure_registered(args.machine)

@@ -14,6 +14,7 @@ import pytest
 import jaxnp_kernels as jk
 from jaxnp_releases import cases, matrix, runner, search, selections
 from jaxnp_results import compare
+from jaxnp_results.config import read_config
 from jaxnp_results.results import Measurement
 from jaxnp_results.versions import release_key
 
@@ -46,7 +47,7 @@ def test_releases_sort_as_versions_and_pair_with_jaxlib():
 
 
 def test_generated_configs_hold_the_chosen_environments(tmp_path):
-    conf = matrix.read_config()
+    conf = read_config(matrix.CONFIG)
     newest = matrix.releases()[-1]
     inside = matrix.entry_for(conf, newest)
     assert inside in conf["include"]                             # a matrix entry, verbatim
@@ -118,7 +119,7 @@ def test_the_asv_environments_pin_the_runner_that_times_calls_in_batches():
     """asv_runner 0.2.5 and later time each call of a benchmark with a setup method on its own (one
     call per sample): every environment keeps 0.2.1. The tests' environments take the release's
     libraries only (asv 0.6.6, which the tests install, needs asv_runner 0.2.5 or later)."""
-    conf = matrix.read_config()
+    conf = read_config(matrix.CONFIG)
     assert conf["matrix"]["req"]["pip+asv_runner"] == ["0.2.1"]
     assert all(entry["req"]["pip+asv_runner"] == "0.2.1" for entry in matrix.entries(conf))
     oldest = matrix.pins(matrix.releases()[0])

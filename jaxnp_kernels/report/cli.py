@@ -23,6 +23,7 @@ import sys
 import traceback
 
 from jaxnp_results import compare
+from jaxnp_results.config import RESULTS_DIR
 from jaxnp_results.results import BadResults, read_results
 from jaxnp_results.sessions import read_sessions
 
@@ -55,7 +56,7 @@ def _positive_finite(text: str) -> float:
 
 def report_main(argv) -> int:
     parser = argparse.ArgumentParser(prog="jaxnp-report", description=__doc__.splitlines()[0])
-    parser.add_argument("results_dir", nargs="?", default=".asv/results")
+    parser.add_argument("results_dir", nargs="?", default=RESULTS_DIR)
     parser.add_argument("--format", choices=RENDERERS, default="text")
     parser.add_argument("--output", "-o", help="write here instead of standard output "
                         "(with several machines, the machine name is added before the suffix)")

@@ -68,6 +68,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from jaxnp_results import compare  # noqa: E402
+from jaxnp_results.config import RESULTS_DIR  # noqa: E402
 from jaxnp_results.results import BadResults  # noqa: E402
 from jaxnp_results.roles import is_numpy_timing  # noqa: E402
 from jaxnp_results.sessions import read_sessions  # noqa: E402
@@ -449,7 +450,7 @@ def main(argv=None) -> int:
     p.add_argument("dirs", nargs=2, type=pathlib.Path)
     p.set_defaults(func=cmd_steadiness)
     p = sub.add_parser("reproducers")
-    p.add_argument("results_dir", nargs="?", type=pathlib.Path, default=ROOT / ".asv" / "results")
+    p.add_argument("results_dir", nargs="?", type=pathlib.Path, default=ROOT / RESULTS_DIR)
     p.add_argument("--env-dir", type=pathlib.Path, default=ROOT / ".asv" / "env",
                    help="the session's environments (default .asv/env, the main job's)")
     p.add_argument("--runs", type=int, default=4, help="runs of each script per release (default 4)")

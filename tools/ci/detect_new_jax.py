@@ -17,19 +17,19 @@ import argparse
 import json
 import os
 import pathlib
-import re
 import sys
 import urllib.request
 
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # any Python 3.11 in a bare checkout: jaxnp_results.versions needs nothing installed
 
-def release_key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in version.split("."))
+from jaxnp_results.versions import PLAIN_RELEASE, release_key  # noqa: E402
 
 
 def pypi_releases(data: dict) -> list[str]:
     out = []
     for version, files in data.get("releases", {}).items():
-        if re.fullmatch(r"\d+(\.\d+)*", version) and files and not all(f.get("yanked") for f in files):
+        if PLAIN_RELEASE.fullmatch(version) and files and not all(f.get("yanked") for f in files):
             out.append(version)
     return sorted(out, key=release_key)
 

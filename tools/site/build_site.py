@@ -52,7 +52,11 @@ from assets import ASSETS  # tools/site/assets.py: run as a script, its folder i
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-VERSION = re.compile(r"\d+(\.\d+)*")
+sys.path.insert(0, str(ROOT))  # this repository's jaxnp_results (standard library only), whatever is installed
+
+from jaxnp_results.config import read_config  # noqa: E402
+from jaxnp_results.versions import PLAIN_RELEASE, release_key  # noqa: E402
+
 #: Where asv's index.html goes when the landing page takes its place (render_landing.ASV_PAGE).
 LANDING_ASV_PAGE = "asv.html"
 
@@ -81,12 +85,6 @@ class SiteError(Exception):
 
 
 # -- configuration -----------------------------------------------------------------------
-
-def read_config(path: pathlib.Path) -> dict:
-    """An asv.conf.json without its // comment lines."""
-    text = path.read_text(encoding="utf-8")
-    return json.loads("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//")))
-
 
 def configured_dir(config_path: pathlib.Path, key: str) -> pathlib.Path:
     """A directory of the config, relative paths taken from the repository root (asv's cwd)."""
@@ -154,17 +152,18 @@ def serve_assets_locally(site: pathlib.Path, vendor: pathlib.Path = HERE / "vend
 # -- fix 2: JAX releases in version order ------------------------------------------------------
 
 def version_key(value) -> tuple:
-    """Sort key of a matrix value: versions as numbers, then anything else as text."""
+    """Sort key of a matrix value: versions as versions (jaxnp_results' release order), then
+    anything else as text."""
     if value is None or value == "":
         return (0, ())
-    if VERSION.fullmatch(str(value)):
-        return (1, tuple(int(p) for p in str(value).split(".")))
+    if PLAIN_RELEASE.fullmatch(str(value)):
+        return (1, release_key(str(value)))
     return (2, str(value))
 
 
 def is_version_axis(values) -> bool:
     present = [v for v in values if v not in (None, "")]
-    return bool(present) and all(VERSION.fullmatch(str(v)) for v in present)
+    return bool(present) and all(PLAIN_RELEASE.fullmatch(str(v)) for v in present)
 
 
 def order_releases(index: dict) -> dict:
