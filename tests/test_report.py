@@ -7,6 +7,7 @@ ratios that are shown but never judged.
 
 import itertools
 import json
+import pathlib
 import random
 import re
 
@@ -237,6 +238,26 @@ def test_report_exit_code_is_1_on_regression_and_formats_render(tmp_path, capsys
     assert cli.main([str(root), "--format", "html", "-o", str(out)]) == 1
     page = out.read_text()
     assert page.count("data:image/png;base64,") >= 3 and "http://" not in page and "https://" not in page
+
+
+def test_the_installed_jaxnp_report_hands_bisect_and_sweep_to_jaxnp_releases(tmp_path, capsys):
+    import tomllib
+
+    import jaxnp_commands
+
+    scripts = tomllib.loads((pathlib.Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    assert scripts["project"]["scripts"]["jaxnp-report"] == "jaxnp_commands:report"
+    root = three_releases(tmp_path)
+    assert jaxnp_commands.report([str(root), "--brief"]) == 1                 # the report, as before
+    assert "JAX 0.4.31 -> 0.5.3: 2 regressions" in capsys.readouterr().out
+    for command in ("bisect", "sweep"):
+        with pytest.raises(SystemExit) as done:                               # jaxnp-releases' own parser
+            jaxnp_commands.report([command, "--help"])
+        assert done.value.code == 0 and f"usage: jaxnp-releases {command}" in capsys.readouterr().out
+        # the report package itself never imports the release tooling: reached directly, a pointer
+        assert cli.main([command, "--good", "0.4.31"]) == 2
+        err = capsys.readouterr().err
+        assert f"run jaxnp-releases {command}" in err and err.count("\n") == 1
 
 
 def test_no_regression_exits_0_and_single_release_says_nothing_to_compare(tmp_path, capsys):

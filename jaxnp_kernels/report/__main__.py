@@ -1,4 +1,4 @@
-"""``python -m jaxnp_kernels.report`` is ``jaxnp-report`` (see :mod:`.cli`)."""
+"""``python -m jaxnp_kernels.report`` is ``jaxnp-report``'s report (see :mod:`.cli`; bisect, sweep: jaxnp-releases)."""
 
 import sys
 

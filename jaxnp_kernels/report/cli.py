@@ -5,6 +5,12 @@
                  [--threshold 1.2] [--alpha 0.005]
     jaxnp-report bisect ... / sweep ...   the same as jaxnp-releases bisect / sweep
 
+The installed ``jaxnp-report`` is :func:`jaxnp_commands.report`: it hands ``bisect`` and
+``sweep`` to :mod:`jaxnp_releases` and everything else to :func:`main` here.  The report reads
+measurements and never makes them, so it does not import the release tooling; reached
+directly (``python -m jaxnp_kernels.report bisect``), those two words get a one-line pointer
+to ``jaxnp-releases`` and exit code 2.
+
 ``--format landing`` writes the published site's first page (every machine on one page: the
 newest release comparison, charts, links into the asv pages and the full report beside it).
 
@@ -108,10 +114,10 @@ def main(argv=None) -> int:
     """Exit 0 no regression, 1 regression, 2 bad input or any unexpected error ("internal
     error"; ``--debug`` shows the traceback): a crash must never read as 0 or 1."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("bisect", "sweep"):  # they measure: jaxnp_releases owns them
-        from jaxnp_releases.cli import main as releases_main
-
-        return releases_main(argv)
+    if argv and argv[0] in ("bisect", "sweep"):  # they measure: jaxnp-releases owns them (jaxnp_commands)
+        print(f"jaxnp-report: {argv[0]} measures JAX releases, the report only reads results: run "
+              f"jaxnp-releases {argv[0]} (the installed jaxnp-report forwards it)", file=sys.stderr)
+        return 2
     try:
         return report_main(argv)
     except SystemExit as done:   # argparse: --help (0) or a usage error (2)
