@@ -14,8 +14,8 @@ holds the results directory's default; :mod:`.results` reads asv's result files 
 history; :mod:`.stats` has the rank statistics and :mod:`.compare` the verdict between two
 releases; :mod:`.roles` tells a NumPy timing (the verdicts' control) by the kernel registry's
 declarations.  Nothing here imports the report or the release tooling (tests/test_layers.py
-checks it).  Only :mod:`.roles` needs anything installed (the registry, so NumPy); this file
-imports nothing, so the scripts that run before any environment exists
+checks it).  Only :mod:`.roles` needs anything installed (it asks the kernel registry); this
+file imports nothing, so the scripts that run before any environment exists
 (``jaxnp_releases/matrix.py``, ``tools/ci/detect_new_jax.py``) and the results check of the
 store job (:mod:`.validate`) use it with the repository on ``sys.path``.
 """
