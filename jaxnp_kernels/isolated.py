@@ -76,14 +76,3 @@ def host_device_environment(devices: int, base: dict[str, str] | None = None) ->
     else:
         env.pop("XLA_FLAGS", None)
     return env
-
-
-def time_on_devices(workload: str, implementation: str, size: str, dtype: str, devices: int,
-                    repeat: int = 5, timeout: float = 600) -> dict:
-    """Median seconds per call in a new process that sees ``devices`` CPU devices.
-
-    Raises :class:`~jaxnp_kernels.registry.Unsupported` when the implementation needs
-    more devices than that (the sharded implementations of ``parallel``).
-    """
-    return _run(["time", workload, "--impl", implementation, "--size", size, "--dtype", dtype,
-                 "--repeat", str(repeat)], host_device_environment(devices), timeout)

@@ -78,7 +78,7 @@ def cmd_env_names(args) -> int:
 
 
 def cmd_machine(args) -> int:
-    from .machine import register
+    from .asv_machine import register
 
     info = register(args.name, args.device)
     print(f"asv machine {args.name!r}: {info['cpu']}; JAX device: {args.device}")
@@ -97,7 +97,7 @@ def _common(p, run=True):
     p.add_argument("--jaxlib-releases", nargs="*",
                    help="jaxlib releases to pair releases outside the matrix with (default: from PyPI)")
     if run:
-        from .machine import DEFAULT_MACHINE
+        from .asv_machine import DEFAULT_MACHINE
 
         p.add_argument("--machine", default=DEFAULT_MACHINE)
         p.add_argument("--commit", default="HEAD", help="the commit of this project to measure")

@@ -40,7 +40,7 @@ def generated_config(args, releases: list[str], twin: bool) -> pathlib.Path:
 
 def new_session(args, config: pathlib.Path, selection):
     """The runner's session of ``config``'s environments with the command's settings (not started)."""
-    from .runner import RunError, Session, Settings, Shard
+    from .runner import RunError, SessionRunner, Settings, Shard
 
     from .rounds import Plan
 
@@ -51,7 +51,7 @@ def new_session(args, config: pathlib.Path, selection):
     shard = Shard.parse(args.shard) if getattr(args, "shard", None) else None
     settings = Settings(plan=plan, seed=args.seed, budget_seconds=args.budget * 60 if args.budget else None,
                         compile_cache=not args.no_compile_cache, plain=getattr(args, "plain", 0), shard=shard)
-    return Session(config, args.machine, args.commit, selection, settings,
+    return SessionRunner(config, args.machine, args.commit, selection, settings,
                    log=lambda text: print(text, flush=True))
 
 

@@ -166,8 +166,9 @@ def env_python(env) -> str:
     return env.find_executable("python")
 
 
-class Session:
-    """One side-by-side session (see the module docstring)."""
+class SessionRunner:
+    """Runs one side-by-side session (see the module docstring); what it writes is read back as a
+    :class:`jaxnp_results.sessions.Session`."""
 
     def __init__(self, config_path, machine: str, commit: str, selection: Selection, settings: Settings,
                  log=print):
@@ -200,7 +201,7 @@ class Session:
         from asv.repo import get_repo
         from asv.results import Results
 
-        from .machine import ensure_registered
+        from .asv_machine import ensure_registered
 
         ensure_registered(self.machine_name)
         machine = Machine.load(machine_name=self.machine_name, interactive=False)
@@ -470,7 +471,7 @@ class Session:
                 os.replace(pathlib.Path(scratch) / relative, target_root / relative)
 
 
-def _measurement(session: Session, benchmark: dict, block: rounds.Block, label: str, ok: list[dict],
+def _measurement(session: SessionRunner, benchmark: dict, block: rounds.Block, label: str, ok: list[dict],
                  look: int) -> Measurement:
     """A side of a block being measured, as the report will read it (for the extension rule)."""
     summaries = tuple(r["summary"] for r in ok)

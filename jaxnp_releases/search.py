@@ -195,7 +195,7 @@ def cmd_sweep(args) -> int:
         cleanup = lambda: shutil.rmtree(env_dir, ignore_errors=True)  # noqa: E731
     config_dir = pathlib.Path(args.config).resolve().parent
     results_dir = args.results_dir or config_dir / read_config(args.config).get("results_dir", RESULTS_DIR)
-    from .machine import ensure_registered
+    from .asv_machine import ensure_registered
 
     ensure_registered(args.machine)
     done = measured_windows(results_dir, args.machine, _commit_hash(args), selection)

@@ -276,7 +276,7 @@ def test_plain_processes_run_right_after_a_block_and_are_read_back(tmp_path):
     header = {"session": "s1", "machine": "m", "commit": "c" * 40, "started_at": 1, "settings": {},
               "environments": {"env-a": {"label": "0.10.2"}}, "benchmarks": {block.benchmark: {"unit": "seconds"}}}
     with sessions.create(path, header) as out:
-        runner.Session._plain_processes(session, out, block, random.Random(0))
+        runner.SessionRunner._plain_processes(session, out, block, random.Random(0))
     plain = read_session(path).plain
     assert [p["environment"] for p in plain] == ["env-a", "env-a"]
     assert all(p["status"] == "ok" and 0 < p["summary"] < 1 and len(p["samples"]) == 7 for p in plain)

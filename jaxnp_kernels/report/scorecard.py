@@ -82,7 +82,6 @@ class Facts:
         for m in measurements:
             if m.value is not None:
                 self.by_name.setdefault(m.benchmark, []).append(m)
-        self.classes = {registry.camel_name(name): name for name in registry.names()}
 
     def _find(self, suffix: str, **params) -> float | None:
         for name, items in self.by_name.items():

@@ -25,10 +25,6 @@ class Asset(NamedTuple):
     source: str    # file inside the package
     path: str      # where the site serves it, relative to the site root
 
-    @property
-    def is_stylesheet(self) -> bool:
-        return self.path.endswith(".css")
-
 
 ASSETS = (
     Asset("https://code.jquery.com/jquery-3.3.1.min.js",
