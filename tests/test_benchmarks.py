@@ -135,7 +135,7 @@ def test_the_machine_description_is_complete_and_names_the_device(monkeypatch, t
     monkeypatch.setenv("HOME", str(tmp_path))
     from asv.machine import Machine
 
-    from jaxnp_releases import machine
+    from jaxnp_releases import asv_machine as machine
 
     machine.register("test-machine", "cpu")
     info = Machine.load(machine_name="test-machine").__dict__
