@@ -25,6 +25,9 @@ from jaxnp_results.sessions import read_session
 REPO = pathlib.Path(__file__).resolve().parent.parent
 ENV_DIR = REPO / ".asv" / "site-sample" / "env"
 SELECTION = r"FusedChain\.time_run\('[^']+', 'M', '[^']+'\)$"
+# every session of a test measures the same commit, even when one is made while the tests run
+COMMIT = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
+                        check=True).stdout.strip()
 
 
 def sweep_command(results):
@@ -32,7 +35,7 @@ def sweep_command(results):
     return [sys.executable, "-m", "jaxnp_releases", "sweep", "--releases", oldest, newest, "--from", oldest,
             "--to", newest, "--bench", SELECTION, "--rounds", "3", "--most-rounds", "3", "--env-dir",
             str(ENV_DIR),
-            "--results-dir", str(results), "--machine", "jaxnp-ci-2core"]
+            "--results-dir", str(results), "--machine", "jaxnp-ci-2core", "--commit", COMMIT]
 
 
 def complete_blocks(path):
@@ -82,7 +85,7 @@ def test_a_sweep_killed_mid_session_resumes_without_losing_or_redoing_anything(t
 def shard_command(results, shard, *extra):
     return [sys.executable, "-m", "jaxnp_releases", "run", "--releases", "oldest", "newest", "--selection", SELECTION,
             "--rounds", "3", "--most-rounds", "3", "--env-dir", str(ENV_DIR), "--results-dir", str(results),
-            "--machine", "jaxnp-ci-2core", "--shard", shard, *extra]
+            "--machine", "jaxnp-ci-2core", "--commit", COMMIT, "--shard", shard, *extra]
 
 
 def test_two_shards_one_killed_and_resumed_merge_into_one_report_that_judges_every_row_once(tmp_path):
