@@ -40,10 +40,11 @@ def speedups(cases: list[str], dtype: str = "float32") -> str:
     return rf"\.Speedup\.track_vs_numpy\('({'|'.join(re.escape(c) for c in cases)})', '{dtype}'\)$"
 
 
-def reference_and_compiled(size: str, dtype: str) -> tuple[str, ...]:
-    """``time_run`` of each workload's NumPy reference and its compiled implementation."""
+def reference_and_compiled(size: str, dtype: str, workloads=None) -> tuple[str, ...]:
+    """``time_run`` of each workload's NumPy reference and its compiled implementation (of every
+    workload, or of the given ones)."""
     return tuple(rf"\.{camel_name(w.name)}\.time_run\('({re.escape(w.reference.name)}|{re.escape(w.compiled.name)})', "
-                 rf"'{size}', '{dtype}'\)$" for w in jk.all_workloads())
+                 rf"'{size}', '{dtype}'\)$" for w in (jk.all_workloads() if workloads is None else workloads))
 
 
 def compiled_cases() -> list[str]:
@@ -56,6 +57,26 @@ def corpus() -> tuple[str, ...]:
     upstream report's program (``Workload.upstream``)."""
     return tuple(rf"\.{camel_name(w.name)}\.time_run\('[^']+', 'M', 'float32'\)$"
                  for w in jk.all_workloads() if w.upstream) or (r"^$",)
+
+
+#: Workloads of the kinds upstream CPU regression reports name, beside the corpus: loops and
+#: conditionals (the 0.4.33 thunk runtime made tiny loop bodies 2x slower, random numbers in a
+#: scan 8.6x), scatter, gather and segment reductions (scatter-add 36x at 0.4.33), in-place
+#: updates, small batched solves, vmap.  The every-release sweep measures these at M.
+REGRESSION_PRONE = ("loop_tiny_body", "loop_large_body", "metropolis_chain", "cond_branches",
+                    "switch_state_machine", "checkpoint_scan", "scan_grad", "scatter_add", "scatter_max_vmap",
+                    "segment_reduce", "gather_rows", "embedding_bag", "inplace_set", "batched_solve", "vmap")
+
+
+def regression_prone() -> tuple[str, ...]:
+    """``time_run`` at M in float32 of the NumPy reference and the compiled implementation of
+    the regression-prone workloads and of every corpus workload."""
+    known = {w.name: w for w in jk.all_workloads()}
+    unknown = [name for name in REGRESSION_PRONE if name not in known]
+    if unknown:
+        raise ValueError(f"REGRESSION_PRONE names workloads the registry does not have: {unknown}")
+    return reference_and_compiled("M", "float32", [w for w in known.values()
+                                                   if w.name in REGRESSION_PRONE or w.upstream])
 
 
 def declared() -> dict[str, Selection]:
@@ -75,6 +96,10 @@ def declared() -> dict[str, Selection]:
         Selection("corpus", "every implementation at size M in float32 of the workloads that run the program of "
                   "an upstream regression report (the regression corpus: measure it at the release pair each "
                   "report names, docs/coverage.md)", corpus()),
+        Selection("sweep", "the NumPy reference and the compiled implementation at size M in float32 of the "
+                  "workloads of the kinds upstream CPU regression reports name (loops, conditionals, scatter, "
+                  "gather, segment reductions, in-place updates, small solves, vmap) and of the regression "
+                  "corpus: what `jaxnp-releases sweep` measures over every release", regression_prone()),
         Selection("timings-M", "every time_run at size M, float32 and float64",
                   (time_run("M"),)),
         Selection("calibration", "every time_run at size M in float32 (the A/A calibration's set)",

@@ -106,6 +106,25 @@ def test_declared_selections_cover_every_workload_and_say_what_they_leave_out():
         selections.resolve("(unclosed")
 
 
+def test_the_sweep_selection_holds_the_regression_prone_rows_and_their_numpy_control(monkeypatch):
+    sweep = selections.resolve("sweep")
+    chosen = lambda name: any(re.search(p, name) for p in sweep.patterns)  # noqa: E731
+    timing = lambda w, impl: asv_name(f"bench_x.{jk.registry.camel_name(w.name)}.time_run",  # noqa: E731
+                                      [f"'{impl}'", "'M'", "'float32'"])
+    workloads = {w.name: w for w in jk.all_workloads()}
+    for w in workloads.values():
+        wanted = w.name in selections.REGRESSION_PRONE or bool(w.upstream)
+        assert chosen(timing(w, w.reference.name)) == wanted, w.name      # the NumPy control rides along
+        assert chosen(timing(w, w.compiled.name)) == wanted, w.name
+        if w.role("op_by_op"):
+            assert not chosen(timing(w, w.role("op_by_op").name))
+    assert chosen(timing(workloads["scatter_add"], "jax_at_add"))
+    assert not chosen(asv_name("bench_x.ScatterAdd.time_run", ["'jax_at_add'", "'L'", "'float32'"]))
+    monkeypatch.setattr(selections, "REGRESSION_PRONE", ("scatter_add", "no_such_workload"))
+    with pytest.raises(ValueError, match="no_such_workload"):
+        selections.regression_prone()
+
+
 def test_a_combination_becomes_the_case_its_measuring_processes_prepare():
     assert cases.case_for("bench_elementwise.FusedChain.time_run", ["'jax_jit'", "'M'", "'float32'"]) == \
         {"kind": "time", "workload": "fused_chain", "implementation": "jax_jit", "size": "M", "dtype": "float32"}
