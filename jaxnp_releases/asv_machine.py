@@ -36,19 +36,16 @@ def description(device: str = "cpu") -> dict:
 
 def register(machine: str, device: str = "cpu") -> dict:
     """Store ``machine`` with every field of the constant description in ~/.asv-machine.json."""
-    from asv.machine import MachineCollection
+    from . import asv_adapter
 
     info = {"machine": machine, **description(device)}
-    MachineCollection.save(machine, info)
+    asv_adapter.save_machine(machine, info)
     return info
 
 
 def ensure_registered(machine: str) -> None:
     """Register ``machine`` (as a CPU machine) unless asv already knows it."""
-    from asv import util
-    from asv.machine import MachineCollection
+    from . import asv_adapter
 
-    try:
-        MachineCollection.load(machine)
-    except util.UserError:
+    if not asv_adapter.machine_known(machine):
         register(machine)

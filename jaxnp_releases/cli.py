@@ -68,11 +68,10 @@ def cmd_matrix(args) -> int:
 
 
 def cmd_env_names(args) -> int:
-    from asv import environment
-    from asv.config import Config
+    from . import asv_adapter
 
     config = generated_config(args, matrix.resolve(args.releases, args.config), False)
-    for env in environment.get_environments(Config.load(str(config)), None, verbose=False):
+    for env in asv_adapter.environments(asv_adapter.load_config(config), verbose=False):
         print(env.name)
     return 0
 

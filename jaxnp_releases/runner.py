@@ -50,7 +50,7 @@ from jaxnp_results import compare
 from jaxnp_results import sessions
 from jaxnp_results.results import Measurement
 
-from . import cases, matrix, rounds
+from . import asv_adapter, cases, matrix, rounds
 from .pool import Pool, PoolError
 from .selections import Selection
 
@@ -172,11 +172,9 @@ class SessionRunner:
 
     def __init__(self, config_path, machine: str, commit: str, selection: Selection, settings: Settings,
                  log=print):
-        from asv.config import Config
-        from asv.console import log as asv_log
-
-        asv_log.enable()
-        self.conf = Config.load(str(config_path))
+        asv_adapter.check()
+        asv_adapter.enable_log()
+        self.conf = asv_adapter.load_config(config_path)
         self.config_path = pathlib.Path(config_path)
         self.machine_name = machine
         self.commit_name = commit
@@ -194,37 +192,26 @@ class SessionRunner:
     # -- preparation ---------------------------------------------------------------------
     def prepare(self) -> None:
         """Environments created, the project installed at the commit, benchmarks discovered."""
-        from asv import environment, util
-        from asv.benchmarks import Benchmarks
-        from asv.commands.setup import Setup
-        from asv.machine import Machine
-        from asv.repo import get_repo
-        from asv.results import Results
-
         from .asv_machine import ensure_registered
 
         ensure_registered(self.machine_name)
-        machine = Machine.load(machine_name=self.machine_name, interactive=False)
-        machine.save(self.conf.results_dir)
-        repo = get_repo(self.conf)
+        machine = asv_adapter.load_machine(self.machine_name, self.conf.results_dir)
+        repo = asv_adapter.repository(self.conf)
         try:
-            self.commit = repo.get_hash_from_name(self.commit_name)
-        except Exception as error:  # asv raises its own NoSuchNameError
+            self.commit = asv_adapter.commit_hash(repo, self.commit_name)
+        except LookupError as error:
             raise RunError(f"unknown commit {self.commit_name!r}: {error}") from error
-        environments = list(environment.get_environments(self.conf, None))
+        environments = asv_adapter.environments(self.conf)
         if len(environments) < 1:
             raise RunError(f"{self.config_path} defines no environment")
-        Setup.perform_setup(environments, parallel=1)
+        asv_adapter.set_up(environments)
         for env in environments:
-            if env.installed_commit_hash != self.commit:
-                try:
-                    env.install_project(self.conf, repo, self.commit)
-                except util.ProcessError as error:
-                    raise RunError(f"could not build and install {self.commit[:8]} into {env.name}: "
-                                   f"{error}") from error
-        self.benchmarks = Benchmarks.discover(self.conf, repo, environments, [self.commit],
-                                              regex=list(self.selection.patterns))
-        self.benchmarks.save()
+            try:
+                asv_adapter.install_project(env, self.conf, repo, self.commit)
+            except asv_adapter.ProcessError as error:
+                raise RunError(f"could not build and install {self.commit[:8]} into {env.name}: "
+                               f"{error}") from error
+        self.benchmarks = asv_adapter.discover(self.conf, repo, environments, self.commit, self.selection.patterns)
         if not len(self.benchmarks):
             raise RunError(f"no benchmark matches the selection {self.selection.name!r}: "
                            f"{', '.join(self.selection.patterns)}")
@@ -236,11 +223,7 @@ class SessionRunner:
         labels = labels_for([env.requirements for env in environments])
         date = repo.get_date(self.commit)
         for env, label in zip(environments, labels):
-            params = dict(machine.__dict__)
-            params["python"] = env.python
-            params.update(env.requirements)
-            results = Results(params, env.requirements, self.commit, date, env.python, env.name, env.env_vars)
-            results.load_data(self.conf.results_dir)
+            results = asv_adapter.new_results(machine, env, self.commit, date, self.conf.results_dir)
             self.sides.append(Environment(env, label, results))
 
     def resumable(self) -> pathlib.Path | None:
@@ -258,7 +241,7 @@ class SessionRunner:
     def blocks(self) -> list[tuple[str, int]]:
         """(benchmark, parameter index) of every selected combination (of this shard), in suite order."""
         every = [(name, idx) for name in sorted(self.benchmarks)
-                 for idx in (self.benchmarks.benchmark_selection.get(name) or [0])]
+                 for idx in asv_adapter.selected_indices(self.benchmarks, name)]
         shard = self.settings.shard
         return [block for position, block in enumerate(every) if shard is None or shard.takes(position)]
 
@@ -431,7 +414,7 @@ class SessionRunner:
             mine = [r for r in outcome.records if r["environment"] == side.env.name]
             values = [r["summary"] for r in mine if r["status"] == sessions.OK]
             side.seconds[benchmark["name"]] = sum(r["seconds"] for r in mine)
-            add_block_result(side.results, benchmark, idx, values, failed=side.label in failed_labels,
+            asv_adapter.add_samples(side.results, benchmark, idx, values, failed=side.label in failed_labels,
                              number=_asv_number(outcome.number), duration=side.seconds[benchmark["name"]])
         self._save_results()
         out.write({"record": "stored", "block": block})
@@ -458,13 +441,11 @@ class SessionRunner:
     def _save_results(self) -> None:
         """Each environment's asv result file, written whole or not at all (a scratch copy beside
         the results directory, then renamed over the file)."""
-        from asv.results import get_filename
-
         target_root = pathlib.Path(self.conf.results_dir)
         for side in self.sides:
             if side.results is None:
                 continue
-            relative = pathlib.Path(get_filename(self.machine_name, self.commit, side.env.name))
+            relative = pathlib.Path(asv_adapter.result_filename(self.machine_name, self.commit, side.env.name))
             with tempfile.TemporaryDirectory(dir=target_root.parent, prefix=".jaxnp-results-") as scratch:
                 side.results.save(scratch)
                 (target_root / relative.parent).mkdir(parents=True, exist_ok=True)
@@ -481,31 +462,6 @@ def _measurement(session: SessionRunner, benchmark: dict, block: rounds.Block, l
                        value=statistics.median(summaries), samples=summaries, ci_99=None, date=0,
                        session=session.id, rounds=tuple(r["round"] for r in ok),
                        turns=tuple(tuple(r["samples"]) for r in ok), look=look)
-
-
-def add_block_result(results, benchmark: dict, idx: int, values: list[float], failed: bool,
-                     number: int | None, duration: float | None) -> None:
-    """A block's per-process summaries into an environment's asv ``Results``, appended.
-
-    asv's own ``add_result`` does the bookkeeping (as ``asv run --append-samples`` would):
-    the combination's samples become what the file held plus these values, its value and
-    99% interval are recomputed over all of them, and every other combination keeps what
-    it had.  A failure is stored as asv stores one (``None``); a combination skipped in
-    this environment as asv's NaN.
-    """
-    from asv.runner import BenchmarkResult
-
-    n = len(list(itertools.product(*benchmark["params"]))) if benchmark["params"] else 1
-    result, samples, numbers = [math.nan] * n, [None] * n, [None] * n
-    if failed:
-        result[idx] = None
-    elif values:
-        result[idx], samples[idx], numbers[idx] = statistics.median(values), list(values), number or 1
-    results.add_result(
-        benchmark, BenchmarkResult(result=result, samples=samples, number=numbers, errcode=int(failed),
-                                   stderr="", profile=None),
-        selected_idx={idx}, started_at=datetime.datetime.now(datetime.timezone.utc), duration=duration,
-        record_samples=True, append_samples=True)
 
 
 def _asv_number(number) -> int | None:

@@ -98,6 +98,13 @@ def test_the_command_alias_is_above_every_package(graph):
     assert offending(graph, lambda m: True, ("jaxnp_commands",)) == ""
 
 
+def test_only_the_asv_adapter_imports_asv(graph):
+    """asv's Python API (none of it documented for use from outside) is called from
+    jaxnp_releases/asv_adapter.py only, which checks the installed asv first."""
+    assert offending(graph, lambda m: m != "jaxnp_releases.asv_adapter", ("asv", "asv_runner")) == ""
+    assert any(within(t, "asv") for t in graph["jaxnp_releases.asv_adapter"])
+
+
 def test_the_site_tools_read_results_without_the_release_tooling():
     found = []
     for path in sorted((ROOT / "tools" / "site").glob("*.py")):

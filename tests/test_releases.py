@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 import jaxnp_kernels as jk
-from jaxnp_releases import cases, matrix, runner, search, selections
+from jaxnp_releases import asv_adapter, cases, matrix, runner, search, selections
 from jaxnp_results import compare
 from jaxnp_results.config import read_config
 from jaxnp_results.results import Measurement
@@ -208,12 +208,12 @@ def test_a_block_is_appended_to_the_asv_result_and_nothing_recorded_is_lost(tmp_
     benchmark = {"name": TIME, "version": "1", "params": [["'numpy'", "'jax_at_add'"], ["'M'"]],
                  "param_names": ["implementation", "size"]}
     results = Results({"machine": "m", "jax": "0.4.31"}, {"jax": "0.4.31"}, "c" * 40, 0, "3.11", "env", {})
-    runner.add_block_result(results, benchmark, 0, [1.0, 1.2, 1.1], failed=False, number=10, duration=1.0)
-    runner.add_block_result(results, benchmark, 1, [], failed=True, number=None, duration=1.0)
+    asv_adapter.add_samples(results, benchmark, 0, [1.0, 1.2, 1.1], failed=False, number=10, duration=1.0)
+    asv_adapter.add_samples(results, benchmark, 1, [], failed=True, number=None, duration=1.0)
     results.save(str(tmp_path))
     again = Results.load(str(tmp_path / results._filename))
     # a second session of the same commit and environment: its processes join the first's
-    runner.add_block_result(again, benchmark, 0, [1.3, 1.4], failed=False, number=10, duration=1.0)
+    asv_adapter.add_samples(again, benchmark, 0, [1.3, 1.4], failed=False, number=10, duration=1.0)
     assert again.get_result_samples(TIME, benchmark["params"])[0] == [1.0, 1.2, 1.1, 1.3, 1.4]
     assert again.get_result_value(TIME, benchmark["params"]) == [1.2, None]   # median; the failure kept
     stats = again.get_result_stats(TIME, benchmark["params"])[0]
