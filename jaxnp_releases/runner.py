@@ -46,8 +46,7 @@ import subprocess
 import tempfile
 import time
 
-from jaxnp_results import compare
-from jaxnp_results import sessions
+from jaxnp_results import compare, names, sessions
 from jaxnp_results.results import Measurement
 
 from . import asv_adapter, cases, matrix, rounds
@@ -333,7 +332,7 @@ class SessionRunner:
                     if (name, tuple(params)) in done:
                         continue
                     if self._over_budget(start, block_seconds):
-                        out_of_budget.append(_label(name, params))
+                        out_of_budget.append(names.combination(name, params))
                         continue
                     t0 = time.monotonic()
                     block = rounds.Block(next_block, name, params, cases.case_for(name, params))
@@ -347,8 +346,8 @@ class SessionRunner:
                     block_seconds.append(time.monotonic() - t0)
                     next_block += 1
                     measured += 1
-                    failed += [f"{_label(name, params)} in JAX {label}: {message}" for label, message in outcome.failed]
-                    self.log(f"[{position}/{len(blocks)}] {_label(name, params)}  "
+                    failed += [f"{names.combination(name, params)} in JAX {label}: {message}" for label, message in outcome.failed]
+                    self.log(f"[{position}/{len(blocks)}] {names.combination(name, params)}  "
                              f"{_block_text(self.sides, outcome.records, benchmark.get('unit', ''))}  "
                              f"{outcome.rounds} rounds ({block_seconds[-1]:.1f} s)")
                 status = "budget" if out_of_budget else "complete"
@@ -473,10 +472,6 @@ def _params(benchmark, idx) -> list[str]:
     if not benchmark["params"]:
         return []
     return list(next(itertools.islice(itertools.product(*benchmark["params"]), idx, None)))
-
-
-def _label(name, params) -> str:
-    return f"{name}({', '.join(params)})" if params else name
 
 
 def _block_text(sides, process_records, unit) -> str:

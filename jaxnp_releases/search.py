@@ -44,17 +44,13 @@ class SearchError(ValueError):
     """Bad arguments or a bisection with nothing to find (exit code 2)."""
 
 
-def _label(m: Measurement) -> str:
-    return f"{m.benchmark}({', '.join(m.params)})" if m.params else m.benchmark
-
-
 def _followed(comparisons) -> list[compare.Comparison]:
     return [c for c in comparisons if c.verdict == compare.REGRESSION and not is_numpy_timing(c.measurement)]
 
 
 def pattern_of(measurements: list[Measurement]) -> str:
     """An asv benchmark pattern selecting exactly these combinations."""
-    return "|".join(f"^{re.escape(_label(m))}$" for m in measurements)
+    return "|".join(f"^{re.escape(m.combination)}$" for m in measurements)
 
 
 def bisect(good: str, bad: str, between: list[str], selection: Selection, measure: Measure,
@@ -71,7 +67,7 @@ def bisect(good: str, bad: str, between: list[str], selection: Selection, measur
         raise SearchError(f"no regression of {selection.description} from JAX {good} to {bad} when measured "
                           "side by side: nothing to bisect")
     worst = max(confirmed, key=lambda c: c.worse_factor)
-    log(f"JAX {good} -> {bad}: {len(confirmed)} regressed, worst {_label(worst.measurement)} "
+    log(f"JAX {good} -> {bad}: {len(confirmed)} regressed, worst {worst.measurement.combination} "
         f"{worst.ratio:.3g}x [{worst.interval[0]:.3g}, {worst.interval[1]:.3g}]")
     follow = Selection("bisect", f"the {len(confirmed)} combinations that regressed from JAX {good} to {bad}",
                        (pattern_of([c.measurement for c in confirmed]),))
@@ -86,7 +82,7 @@ def bisect(good: str, bad: str, between: list[str], selection: Selection, measur
         regressed = _followed(versus_good)
         shown = max(versus_good, key=lambda c: c.worse_factor or 0) if versus_good else None
         log(f"JAX {release}: {'regressed' if regressed else 'good'} against {good}"
-            + (f" (worst {_label(shown.measurement)}: {shown.ratio:.3g}x)" if shown and shown.ratio else ""))
+            + (f" (worst {shown.measurement.combination}: {shown.ratio:.3g}x)" if shown and shown.ratio else ""))
         if regressed:
             hi, first_bad = mid, (release, max(regressed, key=lambda c: c.worse_factor))
         else:
@@ -174,7 +170,7 @@ def cmd_bisect(args) -> int:
                                  log=lambda text: print(text, file=sys.stderr, flush=True))
     low, high = comparison.interval
     n_old, n_new = comparison.processes
-    print(f"first release with the slowdown: JAX {release} ({_label(comparison.measurement)}: "
+    print(f"first release with the slowdown: JAX {release} ({comparison.measurement.combination}: "
           f"{comparison.ratio:.3g}x [{low:.3g}, {high:.3g}] vs JAX {args.good}, {n_old}+{n_new} processes "
           f"side by side, session {comparison.measurement.session})")
     return 1

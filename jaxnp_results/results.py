@@ -18,6 +18,7 @@ import json
 import math
 import pathlib
 
+from . import names
 from .versions import PLAIN_RELEASE
 
 
@@ -51,12 +52,17 @@ class Measurement:
 
     @property
     def label(self) -> str:
-        params = ", ".join(p.strip("'") for p in self.params)
-        return f"{self.benchmark}({params})" if params else self.benchmark
+        """The combination as the report shows it, ``name(jax_jit, M, float32)``."""
+        return names.display(self.benchmark, self.params)
+
+    @property
+    def combination(self) -> str:
+        """asv's name of the combination, ``name('jax_jit', 'M', 'float32')``."""
+        return names.combination(self.benchmark, self.params)
 
     def param(self, name: str) -> str | None:
         if name in self.param_names:
-            return self.params[self.param_names.index(name)].strip("'")
+            return names.unquote(self.params[self.param_names.index(name)])
         return None
 
 

@@ -1,4 +1,4 @@
-"""Whether a measurement timed NumPy, as the kernel registry declares its implementations."""
+"""What a measurement measured, as the kernel registry declares it: its workload, and whether it timed NumPy."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import functools
 
 from jaxnp_kernels import registry
 
+from . import names
 from .results import Measurement
 
 
@@ -13,6 +14,14 @@ from .results import Measurement
 def _workloads_by_class() -> dict[str, registry.Workload]:
     """Every workload by the name of its asv class (``FusedChain`` -> ``fused_chain``'s)."""
     return {registry.camel_name(w.name): w for w in registry.all_workloads()}
+
+
+def workload_of(benchmark: str) -> registry.Workload | None:
+    """The workload of a benchmark of the asv suite (``bench_x.FusedChain.time_run`` ->
+    ``fused_chain``'s), or None for a figure across workloads or a workload the registry no
+    longer has."""
+    class_name = names.class_name(benchmark)
+    return _workloads_by_class().get(class_name) if class_name else None
 
 
 def is_numpy_timing(m: Measurement) -> bool:
@@ -27,11 +36,10 @@ def is_numpy_timing(m: Measurement) -> bool:
     registry does not know (results of a workload since renamed or removed) falls back to the
     implementation's name: NumPy's begin with ``numpy``.
     """
-    parts = m.benchmark.split(".")
-    if not parts[-1].startswith("time_"):
+    if not names.is_timing(m.benchmark):
         return False
     name = m.param("implementation") or ""
-    workload = _workloads_by_class().get(parts[-2]) if len(parts) > 1 else None
+    workload = workload_of(m.benchmark)
     if workload is not None and name in workload.implementation_names:
         implementation = workload.implementation(name)
         return implementation is workload.reference or implementation.backend == "numpy"

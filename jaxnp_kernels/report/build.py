@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from jaxnp_results import compare
+from jaxnp_results import compare, names, roles
 from jaxnp_results.results import Measurement
 from jaxnp_results.roles import is_numpy_timing
 from jaxnp_results.sessions import Session
@@ -161,19 +161,18 @@ def _figure(ms: list[Measurement], suffix: str) -> dict[str, dict[str, float]]:
     out: dict = {}
     for m in ms:
         if m.benchmark.endswith(suffix) and m.value is not None:
-            case = ", ".join(p.strip("'") for p in m.params) or m.benchmark.rsplit(".", 2)[-2]
+            case = ", ".join(names.unquote(p) for p in m.params) or names.class_name(m.benchmark)
             out.setdefault(case, {})[m.release] = m.value
     return out
 
 
 def _time_run_seconds(ms: list[Measurement], size="M") -> dict[tuple[str, str, str, str], float]:
     """(workload, implementation, dtype, release) -> ``time_run`` seconds at ``size``."""
-    classes = {registry.camel_name(name): name for name in registry.names()}
     out = {}
     for m in ms:
-        parts = m.benchmark.split(".")
-        if parts[-1] == "time_run" and parts[-2] in classes and m.value and m.param("size") == size:
-            out[(classes[parts[-2]], m.param("implementation"), m.param("dtype"), m.release)] = m.value
+        workload = roles.workload_of(m.benchmark) if names.is_time_run(m.benchmark) else None
+        if workload is not None and m.value and m.param("size") == size:
+            out[(workload.name, m.param("implementation"), m.param("dtype"), m.release)] = m.value
     return out
 
 
@@ -199,14 +198,12 @@ def _timing_speedups(times: dict) -> dict[tuple[str, str, str], dict[str, float]
 def _release_times(ms: list[Measurement], size="M", dtype="float32") -> list[ReleaseTimes]:
     """Each workload's NumPy reference and compiled implementation at ``size`` and ``dtype``, per
     release, from the newest side-by-side session that measured it in that release."""
-    classes = {registry.camel_name(name): name for name in registry.names()}
     newest: dict[tuple[str, str, str], Measurement] = {}
     for m in ms:
-        parts = m.benchmark.split(".")
-        if (m.session is None or not m.samples or parts[-1] != "time_run" or parts[-2] not in classes
+        workload = roles.workload_of(m.benchmark) if names.is_time_run(m.benchmark) else None
+        if (workload is None or m.session is None or not m.samples
                 or m.param("size") != size or m.param("dtype") != dtype):
             continue
-        workload = registry.get(classes[parts[-2]])
         implementation = m.param("implementation")
         if implementation not in (workload.reference.name, workload.compiled.name):
             continue
@@ -267,9 +264,10 @@ def build_report(measurements: list[Measurement], machine: str, commit: str | No
     speedups: dict = {}
     for m in files:
         if m.benchmark.endswith("Speedup.track_vs_numpy") and m.value is not None:
-            workload, slash, impl = (m.param("case") or "").partition("/")
-            if not slash:
-                raise ReportError(f"{m.label}: its case {m.param('case')!r} is not 'workload/implementation'")
+            try:
+                workload, impl = names.split_case_id(m.param("case") or "")
+            except ValueError as error:
+                raise ReportError(f"{m.label}: {error}") from error
             speedups.setdefault((workload, impl, m.param("dtype")), {})[m.release] = m.value
     by_release = {r: [m for m in files if m.release == r] for r in available}
     times = _time_run_seconds(files)

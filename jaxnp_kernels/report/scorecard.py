@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from jaxnp_results import names
 from jaxnp_results.results import Measurement
 
 from .. import registry
@@ -93,12 +94,12 @@ class Facts:
         return None
 
     def time(self, workload, impl, size="M", dtype="float32"):
-        return self._find(f".{registry.camel_name(workload)}.time_run",
+        return self._find(f".{registry.camel_name(workload)}.{names.TIME_RUN}",
                           implementation=impl, size=size, dtype=dtype)
 
     def speedup(self, workload, impl, dtype="float32"):
         """NumPy time / impl time, measured in one process; from time_run if absent."""
-        value = self._find("Speedup.track_vs_numpy", case=f"{workload}/{impl}", dtype=dtype)
+        value = self._find("Speedup.track_vs_numpy", case=names.case_id(workload, impl), dtype=dtype)
         if value is None:
             numpy_time, impl_time = self.time(workload, "numpy", dtype=dtype), self.time(workload, impl, dtype=dtype)
             if numpy_time and impl_time:

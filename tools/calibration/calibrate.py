@@ -67,7 +67,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from jaxnp_results import compare  # noqa: E402
+from jaxnp_results import compare, names  # noqa: E402
 from jaxnp_results.config import RESULTS_DIR  # noqa: E402
 from jaxnp_results.results import BadResults  # noqa: E402
 from jaxnp_results.roles import is_numpy_timing  # noqa: E402
@@ -375,7 +375,7 @@ def cmd_reproducers(args) -> int:
     agree = 0
     for c in rows:
         m = c.measurement
-        workload = workloads[m.benchmark.split(".")[-2]]
+        workload = workloads[names.class_name(m.benchmark)]
         case = [m.param("implementation"), "--size", m.param("size"), "--dtype", m.param("dtype")]
         script = scripts / f"{workload}-{case[0]}-{case[2]}-{case[4]}.py"
         subprocess.run([str(args.writer or pythons[new]), "-m", "jaxnp_kernels", "reproduce", workload, *case,
