@@ -8,13 +8,12 @@ starts, so each figure is measured in a fresh subprocess with the thread variabl
 its 5 samples (:func:`benchmarks.common.figure_with_samples`).
 """
 
-import jaxnp_kernels as jk
 from jaxnp_kernels import isolated
 
-from .common import FIGURE_SIZE, figure_with_samples, split_case_id
+from .common import FIGURE_SIZE, case_ids, figure_with_samples, split_case_id
 
-#: NumPy and the compiled implementation of every workload declared ``threads=True``.
-CASES = [f"{w.name}/{impl}" for w in jk.all_workloads() if w.threads for impl in ("numpy", w.compiled.name)]
+#: The NumPy reference and the compiled implementation of every workload declared ``threads=True``.
+CASES = case_ids(lambda w, impl: w.threads and impl in (w.reference, w.compiled))
 
 
 class Threads:
@@ -29,6 +28,6 @@ class Threads:
         split_case_id(case)  # fails loudly if the registry lost one of these
 
     def track_seconds(self, case, threads):
-        workload, implementation = case.split("/")
-        result = isolated.time_with_threads(workload, implementation, FIGURE_SIZE, "float32", threads)
+        workload, implementation = split_case_id(case)
+        result = isolated.time_with_threads(workload.name, implementation.name, FIGURE_SIZE, "float32", threads)
         return figure_with_samples(result["results"][0]["samples"])
