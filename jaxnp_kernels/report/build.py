@@ -186,11 +186,12 @@ def _jit_seconds(times: dict, dtype="float32") -> dict[str, dict[str, float]]:
 
 
 def _timing_speedups(times: dict) -> dict[tuple[str, str, str], dict[str, float]]:
-    """(workload, impl, dtype) -> release -> NumPy's time over the implementation's."""
+    """(workload, impl, dtype) -> release -> the NumPy reference's time over the implementation's."""
     out: dict = {}
     for (workload, impl, dtype, release), seconds in times.items():
-        numpy_seconds = times.get((workload, "numpy", dtype, release))
-        if impl != "numpy" and numpy_seconds:
+        reference = registry.get(workload).reference.name
+        numpy_seconds = times.get((workload, reference, dtype, release))
+        if impl != reference and numpy_seconds:
             out.setdefault((workload, impl, dtype), {})[release] = numpy_seconds / seconds
     return out
 

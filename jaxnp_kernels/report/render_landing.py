@@ -20,6 +20,7 @@ import urllib.parse
 from jaxnp_results import compare
 from jaxnp_results.roles import is_numpy_timing
 
+from .. import registry
 from .build import Report, ReleaseTimes, main_speedups
 from .render_text import format_change, format_evidence, format_ratio, format_value, pair_counts
 
@@ -197,10 +198,10 @@ def charts_section(report: Report) -> list[str]:
              "the control); dot: median process, bar: fastest to slowest process of the newest side-by-side "
              "session. Click a chart for the benchmark's history in asv.</p><div class='charts'>"]
     for workload, implementations in sorted(by_workload.items()):
-        series = [(implementations[name], colour) for name, colour in
-                  ((n, COMPILED_COLOUR) for n in implementations if n != "numpy")]
-        if "numpy" in implementations:
-            series.append((implementations["numpy"], NUMPY_COLOUR))
+        reference = registry.get(workload).reference.name
+        series = [(times, COMPILED_COLOUR) for name, times in implementations.items() if name != reference]
+        if reference in implementations:
+            series.append((implementations[reference], NUMPY_COLOUR))
         link = asv_link(series[0][0].measurement)
         parts.append(f"<a href='{e(link)}'>{release_chart(report.releases, series)}</a>")
     parts.append("</div>")

@@ -101,7 +101,8 @@ class Facts:
         """NumPy time / impl time, measured in one process; from time_run if absent."""
         value = self._find("Speedup.track_vs_numpy", case=names.case_id(workload, impl), dtype=dtype)
         if value is None:
-            numpy_time, impl_time = self.time(workload, "numpy", dtype=dtype), self.time(workload, impl, dtype=dtype)
+            numpy_time = self.time(workload, registry.get(workload).reference.name, dtype=dtype)
+            impl_time = self.time(workload, impl, dtype=dtype)
             if numpy_time and impl_time:
                 value = numpy_time / impl_time
         return value
@@ -174,7 +175,7 @@ def rule_blas(facts):
         for dtype in w.dtypes:
             s = facts.speedup(w.name, _compiled(w), dtype)
             if s is not None:
-                out.append(Evidence(w.name, f"jax_jit vs numpy ({dtype}, M): {s:.2f}x (within 1.5x: both BLAS-class)",
+                out.append(Evidence(w.name, f"{_compiled(w)} vs {w.reference.name} ({dtype}, M): {s:.2f}x (within 1.5x: both BLAS-class)",
                                     s, within(s, 1.5)))
     return out
 
@@ -251,7 +252,7 @@ def rule_parallel(facts):
         for impl in (i.name for i in w.with_role("sharded")):
             t = facts.time(w.name, impl)
             if single and t:
-                out.append(Evidence(w.name, f"{impl} over 2 devices vs jax_jit on one (M): {single / t:.2f}x",
+                out.append(Evidence(w.name, f"{impl} over 2 devices vs {_compiled(w)} on one (M): {single / t:.2f}x",
                                     single / t, beyond(single / t, 1.0)))
     return out
 
@@ -259,7 +260,7 @@ def rule_parallel(facts):
 def rule_memory(facts):
     out = []
     for w in _workloads("memory") + [w for w in _workloads("fusion") if "memory" not in w.claims]:
-        numpy_bytes, xla_bytes = facts.memory(w.name, "numpy"), facts.memory(w.name, _compiled(w))
+        numpy_bytes, xla_bytes = facts.memory(w.name, w.reference.name), facts.memory(w.name, _compiled(w))
         if numpy_bytes is not None and xla_bytes is not None:
             out.append(Evidence(w.name, f"intermediate bytes numpy {numpy_bytes / 1e6:.1f} MB vs XLA "
                                 f"{xla_bytes / 1e6:.1f} MB", numpy_bytes - xla_bytes, xla_bytes < numpy_bytes))
@@ -287,12 +288,13 @@ def rule_threads(facts):
         if not w.threads:
             continue
         workload = w.name
-        for side in ("numpy", _compiled(w)):
-            one, many = facts.threads(f"{workload}/{side}", "one"), facts.threads(f"{workload}/{side}", "all")
+        for side in (w.reference.name, _compiled(w)):
+            case = names.case_id(workload, side)
+            one, many = facts.threads(case, "one"), facts.threads(case, "all")
             if one and many:
                 gain = one / many
                 # The claim: NumPy's ufuncs gain nothing from more cores, XLA does; BLAS does too.
-                expect_gain = side != "numpy" or "blas" in w.claims
+                expect_gain = side != w.reference.name or "blas" in w.claims
                 gains = beyond(gain, 1.2)
                 out.append(Evidence(workload, f"{side}: one thread / all cores = {gain:.2f}x", gain,
                                     None if gains is None else gains == expect_gain))
