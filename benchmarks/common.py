@@ -31,7 +31,6 @@ from __future__ import annotations
 import os
 
 import jaxnp_kernels as jk
-from jaxnp_results import names
 
 #: Sizes timed by asv (S is for the tests: milliseconds, too small to time well).
 #: ``JAXNP_ASV_SIZES=M`` restricts a run to M (the CI quick pass does).
@@ -201,12 +200,18 @@ def figure_with_samples(samples) -> dict:
 
 def case_ids(select=lambda workload, impl: True) -> list[str]:
     """``"workload/implementation"`` for every pair of the registry that ``select`` keeps."""
-    return [names.case_id(w.name, impl.name) for w in jk.all_workloads() for impl in w.implementations
+    return [f"{w.name}/{impl.name}" for w in jk.all_workloads() for impl in w.implementations
             if select(w, impl)]
 
 
 def split_case_id(case_id: str) -> tuple[jk.Workload, jk.Implementation]:
-    """The workload and implementation a case id names (an error if the registry lacks either)."""
-    workload, implementation = names.split_case_id(case_id)
+    """The workload and implementation a case id names (an error if the registry lacks either).
+
+    The format is jaxnp_results.names's; it is not imported from there because asv imports
+    these benchmarks from the working tree against the package of whichever commit it
+    measures, and the benchmarks need only jaxnp_kernels, which every commit has."""
+    workload, slash, implementation = case_id.partition("/")
+    if not slash:
+        raise ValueError(f"{case_id!r} is not 'workload/implementation'")
     w = jk.get(workload)
     return w, w.implementation(implementation)
