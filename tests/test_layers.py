@@ -114,6 +114,17 @@ def test_the_site_tools_read_results_without_the_release_tooling():
     assert found == []
 
 
+def test_the_benchmarks_need_only_the_kernels():
+    """asv imports benchmarks/ from the working tree against the package installed at the commit
+    it measures: what the benchmarks import must exist at every commit, so only jaxnp_kernels."""
+    found = []
+    for path in sorted((ROOT / "benchmarks").glob("*.py")):
+        for target in imported(path.stem, path, ()):
+            if any(within(target, p) for p in ("jaxnp_results", "jaxnp_releases", REPORT)):
+                found.append(f"{path.name} imports {target}")
+    assert found == []
+
+
 def test_no_import_cycle(graph):
     """Tarjan's strongly connected components over the modules: none holds two modules."""
     index, low, stack, on_stack, cycles = {}, {}, [], set(), []
