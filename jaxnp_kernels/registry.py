@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-#: The claims of ../shared/CLAIMS.md, by id.  A workload names one or more of them.
+#: The claims the suite measures, by id (``python -m jaxnp_kernels list`` shows which workloads test
+#: which).  A workload names one or more of them.
 CLAIMS: Mapping[str, str] = {
     "jit": "jax.jit compiles a whole function into one optimised program, cutting Python overhead",
     "fusion": "XLA fuses chains of elementwise ops into one kernel; NumPy materialises every intermediate",

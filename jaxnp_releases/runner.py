@@ -25,7 +25,12 @@ What it writes (nothing is ever replaced):
   process (:mod:`jaxnp_results.sessions`, format 2), the record the verdicts use;
 - ordinary asv result files, one per environment, whose samples for each combination are
   the per-process summaries (appended to what the file already holds), so ``asv publish``,
-  ``asv compare`` and the site see one value per process.
+  ``asv compare`` and the site see one value per process (:mod:`.result_store`).
+
+The jobs are split: the measuring processes (:mod:`.pool`), one block's rounds
+(:mod:`.rounds`), the session record (:mod:`jaxnp_results.sessions`), the asv result files
+(:mod:`.result_store`), every call into asv (:mod:`.asv_adapter`); this module runs a session
+through them.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ import time
 from jaxnp_results import compare, names, sessions
 from jaxnp_results.results import Measurement
 
-from . import asv_adapter, cases, matrix, rounds
+from . import asv_adapter, cases, matrix, result_store, rounds
 from .pool import Pool, PoolError
 from .selections import Selection
 
@@ -184,6 +189,7 @@ class SessionRunner:
         self.id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
         self.seed = settings.seed if settings.seed is not None else secrets.randbits(32)
         self.sides: list[Environment] = []
+        self.store: result_store.ResultStore | None = None
         self.benchmarks = None
         self.commit = None
         self.cpus = sorted(os.sched_getaffinity(0))
@@ -224,6 +230,7 @@ class SessionRunner:
         for env, label in zip(environments, labels):
             results = asv_adapter.new_results(machine, env, self.commit, date, self.conf.results_dir)
             self.sides.append(Environment(env, label, results))
+        self.store = result_store.ResultStore(self.conf.results_dir, self.machine_name, self.commit, self.sides)
 
     def resumable(self) -> pathlib.Path | None:
         """The newest session of these environments, commit and selection that did not end
@@ -406,49 +413,14 @@ class SessionRunner:
         return time.monotonic() - start + typical > self.settings.budget_seconds
 
     def _store_block(self, out, block: int, benchmark: dict, idx: int, outcome: rounds.Outcome) -> None:
-        """A complete block's values into the asv result files (written at once), then recorded
-        as stored: a run killed in between stores it when resumed, never twice."""
-        failed_labels = {label for label, _ in outcome.failed}
-        for side in self.sides:
-            mine = [r for r in outcome.records if r["environment"] == side.env.name]
-            values = [r["summary"] for r in mine if r["status"] == sessions.OK]
-            side.seconds[benchmark["name"]] = sum(r["seconds"] for r in mine)
-            asv_adapter.add_samples(side.results, benchmark, idx, values, failed=side.label in failed_labels,
-                             number=_asv_number(outcome.number), duration=side.seconds[benchmark["name"]])
-        self._save_results()
+        """A complete block into the asv result files, then recorded as stored in the session file."""
+        self.store.store_block(benchmark, idx, outcome)
         out.write({"record": "stored", "block": block})
 
     def _store_unstored(self, previous, out) -> None:
         """Store the complete blocks of a resumed session that a kill kept out of the asv files."""
-        by_block: dict[int, list] = {}
-        for p in previous.processes:
-            if p.block not in previous.stored_blocks:
-                by_block.setdefault(p.block, []).append(p)
-        for block, processes in sorted(by_block.items()):
-            name, params = processes[0].benchmark, list(processes[0].params)
-            benchmark = self.benchmarks.get(name) if name in self.benchmarks else None
-            if benchmark is None:
-                continue
-            grid = [list(c) for c in itertools.product(*benchmark["params"])] if benchmark["params"] else [[]]
-            records_ = [{"environment": p.environment, "status": p.status, "summary": p.summary,
-                         "seconds": p.seconds} for p in processes]
-            failed = [(s.label, "failed") for s in self.sides
-                      if any(p.environment == s.env.name and p.status == sessions.FAILED for p in processes)]
-            number = next((p.number for p in processes if p.number), None)
-            self._store_block(out, block, benchmark, grid.index(params), rounds.Outcome(records_, failed, 0, number))
-
-    def _save_results(self) -> None:
-        """Each environment's asv result file, written whole or not at all (a scratch copy beside
-        the results directory, then renamed over the file)."""
-        target_root = pathlib.Path(self.conf.results_dir)
-        for side in self.sides:
-            if side.results is None:
-                continue
-            relative = pathlib.Path(asv_adapter.result_filename(self.machine_name, self.commit, side.env.name))
-            with tempfile.TemporaryDirectory(dir=target_root.parent, prefix=".jaxnp-results-") as scratch:
-                side.results.save(scratch)
-                (target_root / relative.parent).mkdir(parents=True, exist_ok=True)
-                os.replace(pathlib.Path(scratch) / relative, target_root / relative)
+        for block, benchmark, idx, outcome in result_store.unstored_blocks(previous, self.benchmarks, self.sides):
+            self._store_block(out, block, benchmark, idx, outcome)
 
 
 def _measurement(session: SessionRunner, benchmark: dict, block: rounds.Block, label: str, ok: list[dict],
@@ -461,11 +433,6 @@ def _measurement(session: SessionRunner, benchmark: dict, block: rounds.Block, l
                        value=statistics.median(summaries), samples=summaries, ci_99=None, date=0,
                        session=session.id, rounds=tuple(r["round"] for r in ok),
                        turns=tuple(tuple(r["samples"]) for r in ok), look=look)
-
-
-def _asv_number(number) -> int | None:
-    """asv's ``number`` (calls per sample); a speedup's sample pairs two, asv gets 1."""
-    return number if isinstance(number, int) else (1 if number else None)
 
 
 def _params(benchmark, idx) -> list[str]:
