@@ -157,8 +157,8 @@ def _measure_with(args) -> Measure:
 
 
 def _in_range(args, versions):
-    return [v for v in versions if PLAIN_RELEASE.fullmatch(v)
-            and release_key(args.first) <= release_key(v) <= release_key(args.last)]
+    return sorted((v for v in versions if PLAIN_RELEASE.fullmatch(v)
+                   and release_key(args.first) <= release_key(v) <= release_key(args.last)), key=release_key)
 
 
 def cmd_bisect(args) -> int:
