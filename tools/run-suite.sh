@@ -175,7 +175,7 @@ fi
 
 log "release verdicts and JAX/NumPy speedups at ${commit:0:7}"
 report_status=0
-"$venv/bin/jaxnp-report" .asv/results --machine "$MACHINE" --commit "$commit" --brief \
+"$venv/bin/jaxnp-report" --machine "$MACHINE" --commit "$commit" --brief \
   || report_status=$?
 if [[ $report_status -ge 2 ]]; then status=2; fi
 
