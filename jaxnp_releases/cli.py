@@ -36,8 +36,8 @@ from .launch import generated_config, new_session, report_outcome
 def cmd_run(args) -> int:
     from . import selections
 
-    selection = selections.resolve(args.selection)
-    releases = matrix.resolve(args.releases, args.config)
+    selection = selections.selection_named(args.selection)
+    releases = matrix.releases_named(args.releases, args.config)
     if len(releases) < 2 and not args.twin:
         raise matrix.MatrixError("side by side needs two releases or more (or one with --twin)")
     config = generated_config(args, releases, args.twin)
@@ -70,7 +70,7 @@ def cmd_matrix(args) -> int:
 def cmd_env_names(args) -> int:
     from . import asv_adapter
 
-    config = generated_config(args, matrix.resolve(args.releases, args.config), False)
+    config = generated_config(args, matrix.releases_named(args.releases, args.config), False)
     for env in asv_adapter.environments(asv_adapter.load_config(config), verbose=False):
         print(env.name)
     return 0

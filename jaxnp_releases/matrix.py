@@ -61,7 +61,7 @@ def releases(config_path=CONFIG) -> list[str]:
     return sorted(found, key=release_key)
 
 
-def resolve(names, config_path=CONFIG) -> list[str]:
+def releases_named(names, config_path=CONFIG) -> list[str]:
     """Release names as a user gives them (``oldest``, ``newest``, ``all``, ``0.7.2``), resolved
     against the matrix; releases outside it are kept (they get generated environments)."""
     matrix = releases(config_path)
@@ -192,7 +192,7 @@ def pins(release: str, config_path=CONFIG) -> list[str]:
     """``name==version`` of the libraries pinned in ``release``'s matrix entry: jax, jaxlib and the
     NumPy/SciPy it needs. The benchmark runner the environments pin (``pip+asv_runner``) is left out:
     it belongs to the asv environments, and the tests' environments install asv, which needs a newer one."""
-    entry = entry_for(read_config(config_path), resolve([release], config_path)[0])
+    entry = entry_for(read_config(config_path), releases_named([release], config_path)[0])
     return [f"{name}=={version}" for name, version in entry["req"].items()
             if version and not name.startswith("pip+")]
 

@@ -162,11 +162,11 @@ def _in_range(args, versions):
 
 
 def cmd_bisect(args) -> int:
-    from .selections import resolve
+    from .selections import selection_named
 
     versions = args.releases if args.releases is not None else matrix.pypi_versions("jax")
     release, comparison = bisect(args.good, args.bad, matrix.releases_between(args.good, args.bad, versions),
-                                 resolve(args.bench), _measure_with(args), args.threshold, args.alpha,
+                                 selection_named(args.bench), _measure_with(args), args.threshold, args.alpha,
                                  log=lambda text: print(text, file=sys.stderr, flush=True))
     low, high = comparison.interval
     n_old, n_new = comparison.processes
@@ -177,9 +177,9 @@ def cmd_bisect(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .selections import resolve
+    from .selections import selection_named
 
-    selection = resolve(args.bench)
+    selection = selection_named(args.bench)
     versions = args.releases if args.releases is not None else matrix.pypi_versions("jax")
     in_range = _in_range(args, versions)
     if len(in_range) < 2:

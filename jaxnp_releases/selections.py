@@ -110,7 +110,7 @@ def declared() -> dict[str, Selection]:
     )}
 
 
-def resolve(name_or_pattern: str) -> Selection:
+def selection_named(name_or_pattern: str) -> Selection:
     """A declared selection by name, or a custom one from a benchmark pattern."""
     known = declared()
     if name_or_pattern in known:

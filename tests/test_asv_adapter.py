@@ -52,5 +52,5 @@ def test_a_session_does_not_start_on_an_asv_that_changed(monkeypatch, tmp_path):
 
     monkeypatch.setattr(asv, "__version__", "0.7.0")
     with pytest.raises(asv_adapter.AsvApiError, match="0.7.0"):
-        runner.SessionRunner(tmp_path / "asv.conf.json", "m", "HEAD", selections.resolve("main"),
+        runner.SessionRunner(tmp_path / "asv.conf.json", "m", "HEAD", selections.selection_named("main"),
                              runner.Settings())

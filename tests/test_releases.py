@@ -24,11 +24,11 @@ REPO = matrix.ROOT
 def test_the_matrix_is_read_from_asv_conf_in_version_order():
     releases = matrix.releases()
     assert releases == sorted(releases, key=release_key) and len(releases) >= 2
-    assert matrix.resolve(["newest", "oldest", "newest"]) == [releases[-1], releases[0]]
-    assert matrix.resolve(["all"]) == releases
-    assert matrix.resolve(["0.4.33"]) == ["0.4.33"]          # outside the matrix: kept
+    assert matrix.releases_named(["newest", "oldest", "newest"]) == [releases[-1], releases[0]]
+    assert matrix.releases_named(["all"]) == releases
+    assert matrix.releases_named(["0.4.33"]) == ["0.4.33"]          # outside the matrix: kept
     with pytest.raises(matrix.MatrixError, match="not a JAX release"):
-        matrix.resolve(["latest"])
+        matrix.releases_named(["latest"])
     # the scripts read it the same way, with any Python and no package import
     out = subprocess.run([sys.executable, str(REPO / "jaxnp_releases" / "matrix.py"), "--oldest"],
                          capture_output=True, text=True, check=True).stdout.strip()
@@ -77,7 +77,7 @@ def asv_name(benchmark, params):
 
 
 def test_declared_selections_cover_every_workload_and_say_what_they_leave_out():
-    main, full = selections.resolve("main"), selections.resolve("full")
+    main, full = selections.selection_named("main"), selections.selection_named("full")
     in_main = lambda name: any(re.search(p, name) for p in main.patterns)  # noqa: E731
     in_full = lambda name: any(re.search(p, name) for p in full.patterns)  # noqa: E731
     left_to_full = 0
@@ -101,13 +101,13 @@ def test_declared_selections_cover_every_workload_and_say_what_they_leave_out():
     for name in ("calibration", "parity-M", "parity-L"):
         assert name in selections.declared()
     assert "float64" in main.description and "L" in main.description and "float64" in full.description
-    assert selections.resolve(r"FusedChain\.time_run").name == "custom"
+    assert selections.selection_named(r"FusedChain\.time_run").name == "custom"
     with pytest.raises(ValueError, match="neither a selection"):
-        selections.resolve("(unclosed")
+        selections.selection_named("(unclosed")
 
 
 def test_the_sweep_selection_holds_the_regression_prone_rows_and_their_numpy_control(monkeypatch):
-    sweep = selections.resolve("sweep")
+    sweep = selections.selection_named("sweep")
     chosen = lambda name: any(re.search(p, name) for p in sweep.patterns)  # noqa: E731
     timing = lambda w, impl: asv_name(f"bench_x.{jk.registry.camel_name(w.name)}.time_run",  # noqa: E731
                                       [f"'{impl}'", "'M'", "'float32'"])
@@ -175,7 +175,7 @@ def test_bisect_measures_every_candidate_with_the_good_and_the_bad_release():
     between = ["0.4.32", "0.4.33", "0.4.34", "0.4.35", "0.4.36", "0.4.37"]
     slow = lambda r: 30.0 if release_key(r) >= release_key("0.4.35") else 1.0  # noqa: E731
     calls = []
-    release, comparison = search.bisect("0.4.31", "0.4.38", between, selections.resolve("ScatterAdd"),
+    release, comparison = search.bisect("0.4.31", "0.4.38", between, selections.selection_named("ScatterAdd"),
                                         fake_measure(slow, calls), log=lambda text: None)
     assert release == "0.4.35" and comparison.verdict == compare.REGRESSION
     assert comparison.processes == (6, 6) and comparison.ratio == pytest.approx(30, rel=0.1)
@@ -185,7 +185,7 @@ def test_bisect_measures_every_candidate_with_the_good_and_the_bad_release():
 
 def test_bisect_refuses_when_good_to_bad_shows_no_regression_side_by_side():
     with pytest.raises(search.SearchError, match="nothing to bisect"):
-        search.bisect("0.4.31", "0.4.38", ["0.4.35"], selections.resolve("ScatterAdd"),
+        search.bisect("0.4.31", "0.4.38", ["0.4.35"], selections.selection_named("ScatterAdd"),
                       fake_measure(lambda r: 1.0, []), log=lambda text: None)
 
 
@@ -196,7 +196,7 @@ def test_sweep_windows_overlap_so_every_neighbour_pair_is_measured_together():
     assert all(frozenset(p) in pairs for p in zip(releases, releases[1:]))
     assert all(a[-1] == b[0] for a, b in zip(windows, windows[1:]))
     calls, cleaned = [], []
-    ran = search.sweep(releases, selections.resolve("ScatterAdd"), fake_measure(lambda r: 1.0, calls),
+    ran = search.sweep(releases, selections.selection_named("ScatterAdd"), fake_measure(lambda r: 1.0, calls),
                        done=[set(windows[0])], cleanup=lambda: cleaned.append(1), log=lambda text: None)
     assert ran == windows[1:] and calls == windows[1:] and len(cleaned) == len(windows) - 1
 
