@@ -32,8 +32,8 @@ def case_for(benchmark: str, params) -> dict | None:
             return None
         return {"kind": "speedup", "workload": workload, "implementation": implementation,
                 "size": SPEEDUP_SIZE, "dtype": values[1]}
-    if len(benchmark.split(".")) == 3 and names.is_time_run(benchmark) and len(values) == 3:
-        workload = roles.workload_of(benchmark)
+    if len(benchmark.split(".")) == 3 and len(values) == 3:
+        workload = roles.timed_workload(benchmark)
         if workload is None:
             return None
         implementation, size, dtype = values

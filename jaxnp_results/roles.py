@@ -24,6 +24,12 @@ def workload_of(benchmark: str) -> registry.Workload | None:
     return _workloads_by_class().get(class_name) if class_name else None
 
 
+def timed_workload(benchmark: str) -> registry.Workload | None:
+    """The workload a ``time_run`` benchmark times, or None for any other benchmark (or a
+    workload the registry no longer has)."""
+    return workload_of(benchmark) if names.is_time_run(benchmark) else None
+
+
 def is_numpy_timing(m: Measurement) -> bool:
     """A ``time_*`` benchmark of a NumPy implementation: the NumPy control of the verdicts.
 

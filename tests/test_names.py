@@ -11,7 +11,9 @@ def test_every_workload_and_implementation_round_trips_through_its_names():
     for w in jk.all_workloads():
         benchmark = f"bench_x.{jk.registry.camel_name(w.name)}.{names.TIME_RUN}"
         assert names.is_time_run(benchmark) and names.is_timing(benchmark)
-        assert roles.workload_of(benchmark) is w
+        assert roles.workload_of(benchmark) is w and roles.timed_workload(benchmark) is w
+        assert roles.workload_of(f"bench_x.{jk.registry.camel_name(w.name)}.track_x") is w
+        assert roles.timed_workload(f"bench_x.{jk.registry.camel_name(w.name)}.track_x") is None
         for implementation in w.implementations:
             assert names.split_case_id(names.case_id(w.name, implementation.name)) == (w.name, implementation.name)
     assert roles.workload_of("bench_speedup.Speedup.track_vs_numpy") is None

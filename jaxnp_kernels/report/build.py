@@ -170,7 +170,7 @@ def _time_run_seconds(ms: list[Measurement], size="M") -> dict[tuple[str, str, s
     """(workload, implementation, dtype, release) -> ``time_run`` seconds at ``size``."""
     out = {}
     for m in ms:
-        workload = roles.workload_of(m.benchmark) if names.is_time_run(m.benchmark) else None
+        workload = roles.timed_workload(m.benchmark)
         if workload is not None and m.value and m.param("size") == size:
             out[(workload.name, m.param("implementation"), m.param("dtype"), m.release)] = m.value
     return out
@@ -201,7 +201,7 @@ def _release_times(ms: list[Measurement], size="M", dtype="float32") -> list[Rel
     release, from the newest side-by-side session that measured it in that release."""
     newest: dict[tuple[str, str, str], Measurement] = {}
     for m in ms:
-        workload = roles.workload_of(m.benchmark) if names.is_time_run(m.benchmark) else None
+        workload = roles.timed_workload(m.benchmark)
         if (workload is None or m.session is None or not m.samples
                 or m.param("size") != size or m.param("dtype") != dtype):
             continue
