@@ -20,9 +20,11 @@ throughputs and fractions better higher), a benchmark is a
 - **no change** otherwise: no evidence of a change, or a change shown to be smaller than
   the threshold (its whole interval lies between 1 and the threshold).
 
-With the default alpha of 0.005 and 10 rounds, the interval excludes 1 only when at most
-the smallest of the ten rounds' log ratios points the other way (exact p = 4/1024 =
-0.0039); 8 rounds or fewer never give a verdict.  A block still *unresolved* after its
+With the default alpha of 0.05 and 10 rounds, the 95% interval runs from the 9th smallest to
+the 9th largest of the 55 Walsh averages (coverage 1 - 50/1024); 5 rounds or fewer never give
+a verdict.  (Until 2026-12-06 the alpha was 0.005: the A/A runs then flagged none of 328
+rows, and the JAX rows' intervals were too wide to resolve 20%; at 0.05 they flag at most
+1% of rows, docs/measurement.md.)  A block still *unresolved* after its
 rounds (:func:`resolved`: neither a verdict nor an interval inside the threshold) is
 extended by the runner, and each extension is judged at half the previous alpha
 (:func:`look_alpha`), so that a row with no change gets a verdict with probability below
@@ -53,7 +55,8 @@ HIGHER_IS_BETTER_UNITS = {"ratio", "GB/s", "GFLOP/s", "fraction", "devices"}
 #: Units whose single values are exact (no timing noise), so a single value can be judged.
 DETERMINISTIC_UNITS = {"bytes", "devices"}
 DEFAULT_THRESHOLD = 1.2
-DEFAULT_ALPHA = 0.005
+#: The first look's alpha (95% intervals), chosen by the A/A calibration: docs/measurement.md, section 4.
+DEFAULT_ALPHA = 0.05
 #: Byte figures below this on both sides are never judged (see the module docstring).
 MIN_BYTES = 1 << 20
 

@@ -18,8 +18,9 @@ in turn on the same CPU, see :mod:`jaxnp_releases.rounds`) pair the processes: e
 gives one ratio new/old, free of the machine's speed in that round's seconds.
 :func:`paired_ratio_interval` estimates the ratio from those per-round ratios (the one-sample
 Hodges-Lehmann estimate: the median of the Walsh averages of their logarithms) with the
-distribution-free interval of the exact Wilcoxon signed-rank distribution: with 10 rounds and
-alpha 0.005 it runs from the second smallest to the second largest Walsh average.
+distribution-free interval of the exact Wilcoxon signed-rank distribution: with 10 rounds it
+runs from the 9th smallest to the 9th largest Walsh average at the suite's alpha of 0.05 (from
+the second at alpha 0.005).
 """
 
 from __future__ import annotations

@@ -165,10 +165,11 @@ def rounds_side(release, turns, session="s1", look=0):
                        turns=tuple(tuple(t) for t in turns), look=look)
 
 
-def test_rounds_cancel_the_machine_speed_that_processes_measured_one_by_one_cannot():
+def test_rounds_cancel_the_machine_speed_that_processes_measured_one_by_one_carry():
     """Each round runs at its own machine speed (1.6x apart, as this project's CPUs flip), shared by
-    the two processes of the round: judged by round, a 20% slowdown is found; the same values
-    judged process against process are not."""
+    the two processes of the round: judged by round, a 25% slowdown is found with an interval as
+    narrow as the samples' own noise; the same values judged process against process carry the
+    machine's speeds in a wider interval."""
     rng = random.Random(11)
     old_turns, new_turns = [], []
     for _ in range(10):
@@ -179,7 +180,8 @@ def test_rounds_cancel_the_machine_speed_that_processes_measured_one_by_one_cann
     c = compare.compare_pair(old, new)
     assert c.verdict == compare.REGRESSION and c.rounds == 10 and c.ratio == pytest.approx(1.25, rel=0.02)
     unpaired = dataclasses.replace(old, rounds=None, turns=None), dataclasses.replace(new, rounds=None, turns=None)
-    assert compare.compare_pair(*unpaired).verdict == compare.NO_CHANGE
+    paired, apart = compare.estimate(old, new), compare.estimate(*unpaired)
+    assert paired.high / paired.low < 1.01 and paired.high / paired.low < apart.high / apart.low
 
 
 def test_a_round_ratio_pairs_the_samples_of_one_turn():

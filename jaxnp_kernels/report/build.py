@@ -141,6 +141,11 @@ class Report:
     release_times: list[ReleaseTimes] = dataclasses.field(default_factory=list)  # reference and compiled, M
 
     @property
+    def interval_name(self) -> str:
+        """The verdict interval at the report's alpha, e.g. "95% interval" (later looks are narrower)."""
+        return f"{1 - self.alpha:.1%}".replace(".0%", "%") + " interval"
+
+    @property
     def regressions(self) -> list[compare.Comparison]:
         return [c for p in self.pairs for c in p.with_verdict(compare.REGRESSION)]
 

@@ -2,7 +2,7 @@
 
     jaxnp-report [RESULTS_DIR] [--format text|markdown|html|landing] [--output FILE]
                  [--machine NAME] [--commit HASH] [--release V ...]
-                 [--threshold 1.2] [--alpha 0.005]
+                 [--threshold 1.2] [--alpha 0.05]
     jaxnp-report bisect ... / sweep ...   the same as jaxnp-releases bisect / sweep
 
 The installed ``jaxnp-report`` is :func:`jaxnp_commands.report`: it hands ``bisect`` and
@@ -78,7 +78,7 @@ def report_main(argv) -> int:
     if args.threshold <= 1:
         parser.error("--threshold must be above 1 (e.g. 1.2 for 20%)")
     if not 0 < args.alpha < 1:
-        parser.error("--alpha must lie between 0 and 1 (e.g. 0.005)")
+        parser.error("--alpha must lie between 0 and 1 (e.g. 0.05)")
     try:
         sessions = read_sessions(args.results_dir)
         measurements = read_results(args.results_dir) + [m for s in sessions for m in s.measurements()]

@@ -91,7 +91,7 @@ def verdict_section(report: Report) -> list[str]:
         if note:
             parts.append(f"<p class='control'>{e(note)}</p>")
     header = ("<tr><th>verdict</th><th>benchmark (its history in asv)</th><th>new/old</th>"
-              "<th>99.5% interval, replicates</th><th>old → new</th></tr>")
+              f"<th>{report.interval_name}, replicates</th><th>old → new</th></tr>")
     parts.append(f"<table class='verdicts'>{header}")
     if flagged:
         parts.extend(_verdict_row(c) for c in flagged)
@@ -219,7 +219,7 @@ def machine_section(report: Report, machines: int) -> list[str]:
     parts = [f"<h2>Machine {e(report.machine)}</h2>"] if machines > 1 else []
     parts.append(f"<p class='meta'>Machine <b>{e(report.machine)}</b>, commit <code>{report.commit[:8]}</code>, "
                  f"JAX releases {e(', '.join(report.releases))}. Verdicts only from releases measured side by "
-                 f"side: a row is flagged when the 99.5% interval of its ratio lies beyond 1.05x and reaches "
+                 f"side: a row is flagged when the {report.interval_name} of its ratio lies beyond 1.05x and reaches "
                  f"{report.threshold:g}x. <a href='{e(report_page(report, machines))}'>The full release report"
                  f"</a> has every pair of releases, the figures and the claims scorecard.</p>")
     return parts + verdict_section(report) + speedup_section(report) + charts_section(report)
