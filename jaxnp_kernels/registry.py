@@ -272,6 +272,9 @@ class Workload:
         workload runs (``"jax#40150"``, ``"xla#23110"``), each with the release pair it names
         (``"jax#40150 0.4.31->0.4.33"``): the regression corpus (docs/coverage.md), measured at
         those pairs by the ``corpus`` selection.
+      upstream_dtypes: the dtypes the ``corpus`` and ``sweep`` selections measure it in at size M:
+        float32 (the suite's default), and float64 as well where its report is about float64
+        (jax#36799 reports a float64-only slowdown; its float32 row is the report's control).
     """
 
     name: str
@@ -289,6 +292,7 @@ class Workload:
     threads: bool = False
     atol_scales_with_output: bool = False
     upstream: tuple[str, ...] = ()
+    upstream_dtypes: tuple[str, ...] = ("float32",)
 
     def __post_init__(self):
         problems = []
@@ -306,6 +310,9 @@ class Workload:
             problems.append(f"sizes must be exactly {SIZE_NAMES} in order, got {tuple(self.sizes)}")
         if not set(self.dtypes) <= set(DTYPE_NAMES) or not self.dtypes:
             problems.append(f"dtypes must be a non-empty subset of {DTYPE_NAMES}")
+        if not set(self.upstream_dtypes) <= set(self.dtypes) or not self.upstream_dtypes:
+            problems.append(f"upstream_dtypes must be a non-empty subset of its dtypes {self.dtypes}, "
+                            f"got {self.upstream_dtypes}")
         names = [impl.name for impl in self.implementations]
         if len(set(names)) != len(names):
             problems.append(f"implementation names repeat: {names}")

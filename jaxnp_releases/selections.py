@@ -18,7 +18,7 @@ import dataclasses
 import re
 
 import jaxnp_kernels as jk
-from jaxnp_kernels.registry import camel_name
+from jaxnp_kernels.registry import DTYPE_NAMES, camel_name
 
 
 
@@ -53,10 +53,11 @@ def compiled_cases() -> list[str]:
 
 
 def corpus() -> tuple[str, ...]:
-    """Every implementation's ``time_run`` at size M in float32 of the workloads that run an
-    upstream report's program (``Workload.upstream``)."""
-    return tuple(rf"\.{camel_name(w.name)}\.time_run\('[^']+', 'M', 'float32'\)$"
-                 for w in jk.all_workloads() if w.upstream) or (r"^$",)
+    """Every implementation's ``time_run`` at size M, in each dtype its report needs
+    (``Workload.upstream_dtypes``: float32, and float64 too for a float64 report), of the
+    workloads that run an upstream report's program (``Workload.upstream``)."""
+    return tuple(rf"\.{camel_name(w.name)}\.time_run\('[^']+', 'M', '{dtype}'\)$"
+                 for w in jk.all_workloads() if w.upstream for dtype in w.upstream_dtypes) or (r"^$",)
 
 
 #: Workloads of the kinds upstream CPU regression reports name, beside the corpus: loops and
@@ -69,14 +70,16 @@ REGRESSION_PRONE = ("loop_tiny_body", "loop_large_body", "metropolis_chain", "co
 
 
 def regression_prone() -> tuple[str, ...]:
-    """``time_run`` at M in float32 of the NumPy reference and the compiled implementation of
-    the regression-prone workloads and of every corpus workload."""
+    """``time_run`` at M of the NumPy reference and the compiled implementation of the
+    regression-prone workloads and of every corpus workload, in float32 (and in float64 too for a
+    workload whose report needs it, ``Workload.upstream_dtypes``)."""
     known = {w.name: w for w in jk.all_workloads()}
     unknown = [name for name in REGRESSION_PRONE if name not in known]
     if unknown:
         raise ValueError(f"REGRESSION_PRONE names workloads the registry does not have: {unknown}")
-    return reference_and_compiled("M", "float32", [w for w in known.values()
-                                                   if w.name in REGRESSION_PRONE or w.upstream])
+    chosen = [w for w in known.values() if w.name in REGRESSION_PRONE or w.upstream]
+    return tuple(pattern for dtype in DTYPE_NAMES
+                 for pattern in reference_and_compiled("M", dtype, [w for w in chosen if dtype in w.upstream_dtypes]))
 
 
 def declared() -> dict[str, Selection]:
@@ -93,13 +96,15 @@ def declared() -> dict[str, Selection]:
                   "demand (--selection timings-M): the CI job's 3-hour budget on 2 cores, every matrix release "
                   "side by side",
                   (time_run("M", "float32"), time_run("L", "float32"), speedups(compiled_cases()))),
-        Selection("corpus", "every implementation at size M in float32 of the workloads that run the program of "
-                  "an upstream regression report (the regression corpus: measure it at the release pair each "
-                  "report names, docs/coverage.md)", corpus()),
-        Selection("sweep", "the NumPy reference and the compiled implementation at size M in float32 of the "
-                  "workloads of the kinds upstream CPU regression reports name (loops, conditionals, scatter, "
-                  "gather, segment reductions, in-place updates, small solves, vmap) and of the regression "
-                  "corpus: what `jaxnp-releases sweep` measures over every release", regression_prone()),
+        Selection("corpus", "every implementation at size M in float32 (and in float64 where the report is about "
+                  "float64: Workload.upstream_dtypes) of the workloads that run the program of an upstream "
+                  "regression report (the regression corpus: measure it at the release pair each report names, "
+                  "docs/coverage.md)", corpus()),
+        Selection("sweep", "the NumPy reference and the compiled implementation at size M in float32 (and in "
+                  "float64 where a corpus report is about float64) of the workloads of the kinds upstream CPU "
+                  "regression reports name (loops, conditionals, scatter, gather, segment reductions, in-place "
+                  "updates, small solves, vmap) and of the regression corpus: what `jaxnp-releases sweep` "
+                  "measures over every release", regression_prone()),
         Selection("timings-M", "every time_run at size M, float32 and float64",
                   (time_run("M"),)),
         Selection("calibration", "every time_run at size M in float32 (the A/A calibration's set)",

@@ -143,6 +143,8 @@ def test_every_workload_declares_the_roles_its_claims_need():
                             r"\['vmapped', 'python_loop'\]"),
     ({"claims": ("threads",)}, "set threads=True"),
     ({"upstream": ("jax#40150",)}, r"upstream reports must read 'owner#number OLD->NEW'.*\['jax#40150'\]"),
+    ({"upstream_dtypes": ("float64", "float16")}, r"upstream_dtypes must be a non-empty subset of its dtypes"),
+    ({"upstream_dtypes": ()}, r"upstream_dtypes must be a non-empty subset of its dtypes"),
     ({"implementations": (registry.numpy_impl(np.negative), registry.jax_jit(np.negative, roles=("compiled",)),
                           registry.jax_jit(np.negative, "second", roles=("compiled",)))}, "has 2"),
 ])

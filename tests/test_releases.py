@@ -109,20 +109,43 @@ def test_declared_selections_cover_every_workload_and_say_what_they_leave_out():
 def test_the_sweep_selection_holds_the_regression_prone_rows_and_their_numpy_control(monkeypatch):
     sweep = selections.selection_named("sweep")
     chosen = lambda name: any(re.search(p, name) for p in sweep.patterns)  # noqa: E731
-    timing = lambda w, impl: asv_name(f"bench_x.{jk.registry.camel_name(w.name)}.time_run",  # noqa: E731
-                                      [f"'{impl}'", "'M'", "'float32'"])
+    timing = lambda w, impl, dtype="float32": asv_name(  # noqa: E731
+        f"bench_x.{jk.registry.camel_name(w.name)}.time_run", [f"'{impl}'", "'M'", f"'{dtype}'"])
     workloads = {w.name: w for w in jk.all_workloads()}
     for w in workloads.values():
         wanted = w.name in selections.REGRESSION_PRONE or bool(w.upstream)
         assert chosen(timing(w, w.reference.name)) == wanted, w.name      # the NumPy control rides along
         assert chosen(timing(w, w.compiled.name)) == wanted, w.name
+        in_float64 = wanted and "float64" in w.upstream_dtypes             # a float64 report's own row
+        assert chosen(timing(w, w.reference.name, "float64")) == in_float64, w.name
+        assert chosen(timing(w, w.compiled.name, "float64")) == in_float64, w.name
         if w.role("op_by_op"):
             assert not chosen(timing(w, w.role("op_by_op").name))
+    assert chosen(timing(workloads["scan_matrix_carry"], "jax_scan", "float64"))      # jax#36799: float64 only
+    assert not chosen(timing(workloads["scan_grad_scalar_leaves"], "jax_scalar_leaves", "float64"))
     assert chosen(timing(workloads["scatter_add"], "jax_at_add"))
     assert not chosen(asv_name("bench_x.ScatterAdd.time_run", ["'jax_at_add'", "'L'", "'float32'"]))
     monkeypatch.setattr(selections, "REGRESSION_PRONE", ("scatter_add", "no_such_workload"))
     with pytest.raises(ValueError, match="no_such_workload"):
         selections.regression_prone()
+
+
+def test_the_corpus_selection_holds_every_implementation_of_the_corpus_in_the_dtypes_its_reports_need():
+    corpus = selections.selection_named("corpus")
+    chosen = lambda name: any(re.search(p, name) for p in corpus.patterns)  # noqa: E731
+    upstream = [w for w in jk.all_workloads() if w.upstream]
+    assert {"while_gather_max", "linearize_scan_scatter", "scan_matrix_carry"} <= {w.name for w in upstream}
+    for w in jk.all_workloads():
+        for impl in w.implementations:
+            for size in ("M", "L"):
+                for dtype in ("float32", "float64"):
+                    name = asv_name(f"bench_x.{jk.registry.camel_name(w.name)}.time_run",
+                                    [f"'{impl.name}'", f"'{size}'", f"'{dtype}'"])
+                    wanted = bool(w.upstream) and size == "M" and dtype in w.upstream_dtypes
+                    assert chosen(name) == wanted, (w.name, impl.name, size, dtype)
+    # float64 only where a report is about float64 (jax#36799); every other corpus row is float32's
+    assert [w.name for w in upstream if "float64" in w.upstream_dtypes] == ["scan_matrix_carry"]
+    assert all("float32" in w.upstream_dtypes for w in upstream)
 
 
 def test_a_combination_becomes_the_case_its_measuring_processes_prepare():

@@ -1,5 +1,6 @@
 """Behaviour specific to the loops of the regression corpus (jaxnp_kernels/workloads/upstream_loops.py):
-scan_grad_scalar_leaves, while_gather_max, scan_cond_passthrough.
+scan_grad_scalar_leaves, while_gather_max, scan_cond_passthrough, linearize_scan_scatter,
+scan_matrix_carry.
 
 Every implementation's agreement with the NumPy reference at S is tested for every workload in
 test_workloads.py; these test the references themselves and the program shapes the upstream
@@ -144,3 +145,106 @@ def test_a_passthrough_in_the_second_branch_copies_the_carry_and_the_select_does
             copies[f.__name__], conditionals[f.__name__] = len(carry_copy.findall(text)), text.count(" conditional(")
     assert conditionals == {"jax_scan_cond": 1, "jax_scan_cond_flipped": 1, "jax_scan_where": 0}
     assert copies["jax_scan_where"] <= 1 < copies["jax_scan_cond_flipped"]
+
+
+# -- linearize_scan_scatter ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("size", ["S", "M"])
+def test_each_step_reads_an_index_uniform_up_to_itself_the_same_for_both_dtypes(size):
+    """The report's jr.randint(key(step), minval=0, maxval=step + 1), drawn in make_inputs instead."""
+    w = jk.get("linearize_scan_scatter")
+    init_step, init_xs, indices = w.make_inputs(size, "float32").arrays
+    assert init_step.dtype == indices.dtype == np.int32 and not init_step.any()
+    assert indices.shape == init_xs.shape == (ul.LINEARIZE_BATCH, w.sizes[size]["length"])
+    steps = np.arange(indices.shape[1])
+    assert (indices >= 0).all() and (indices <= steps).all()
+    same_step, buffer64, same_indices = w.make_inputs(size, "float64").arrays
+    np.testing.assert_array_equal(same_step, init_step)
+    np.testing.assert_array_equal(same_indices, indices)
+    np.testing.assert_array_equal(buffer64.astype(np.float32), init_xs)
+    if size == "M":
+        shares = indices[:, 1:] / steps[1:]  # uniform on [0, 1] in the large
+        assert abs(shares.mean() - 0.5) < 0.01 and (indices == steps).any() and (indices == 0).any()
+
+
+def _buffer_primal(init_step, init_xs, indices):
+    """The report's loop element by element, independently of the reference's flat indices."""
+    xs = init_xs.copy()
+    for row in range(xs.shape[0]):
+        step = int(init_step[row])
+        for i in indices[row]:
+            xs[row, step] = 2 * np.tanh(xs[row, i])
+            step += 1
+    return xs
+
+
+def test_the_numpy_tangent_is_the_derivative_of_the_primal_along_ones():
+    init_step, init_xs, indices = jk.get("linearize_scan_scatter").make_inputs("S", "float64").arrays
+    h = 1e-6
+    numeric = (_buffer_primal(init_step, init_xs + h, indices)
+               - _buffer_primal(init_step, init_xs - h, indices)) / (2 * h)
+    before = init_xs.copy()
+    tangent = ul.numpy_linearize_scan_scatter(init_step, init_xs, indices)
+    np.testing.assert_array_equal(init_xs, before)  # the reference leaves its inputs alone
+    np.testing.assert_allclose(tangent, numeric, rtol=1e-7, atol=1e-9)
+    # the chains of reads give tangents far from the seed: the check is not of ones against ones
+    assert np.abs(tangent - 1).max() > 1 and (np.abs(tangent) < 0.1).any()
+
+
+def test_both_scans_of_the_linearized_program_scatter_into_the_batched_buffer_they_carry():
+    """jax.linearize splits the loop into the primal scan (which also carries the batched step) and
+    the tangent scan; under vmap each step's write is a scatter at a batched index, and its read a
+    gather, into the (batch, length) buffer the scan carries."""
+    import jax
+
+    init_step, init_xs, indices = jk.get("linearize_scan_scatter").make_inputs("S", "float32").arrays
+    jaxpr = jax.make_jaxpr(ul.jax_linearize_scan_scatter)(init_step, init_xs, indices).jaxpr
+    scans = [e for e in jaxpr.eqns if e.primitive.name == "scan"]
+    assert len(scans) == 2
+    for scan in scans:
+        first = scan.params["num_consts"]
+        carry = [(tuple(v.aval.shape), v.aval.dtype.name)
+                 for v in scan.invars[first:first + scan.params["num_carry"]]]
+        assert (init_xs.shape, "float32") in carry
+        body = scan.params["jaxpr"].jaxpr
+        writes = [e for e in body.eqns if e.primitive.name == "scatter"]
+        reads = [e for e in body.eqns if e.primitive.name in ("gather", "dynamic_slice")]
+        assert len(writes) == 1 and writes[0].invars[0].aval.shape == init_xs.shape
+        assert len(reads) == 1 and reads[0].invars[0].aval.shape == init_xs.shape
+    assert ((init_step.shape, "int32") in [(tuple(v.aval.shape), v.aval.dtype.name) for v in scans[0].invars])
+
+
+# -- scan_matrix_carry ---------------------------------------------------------------------------
+
+def test_the_state_space_inputs_factor_the_matern_kernel_matrix_and_the_pivots_are_its_cholesky():
+    """The quasiseparable matrix the inputs describe is the Matern-5/2 kernel matrix plus noise,
+    and the recurrence is its LDL^T factorisation: the pivots are the squared diagonal of its
+    Cholesky factor and L D L^T gives the matrix back."""
+    times = np.sort(np.random.default_rng(3).uniform(0.0, 6.0, 12))
+    d, p, q, a = ul.matern52_state_space(times, np.dtype("float64"))
+    r = np.sqrt(5.0) * np.abs(times[:, None] - times[None, :]) / ul.MATERN_SCALE
+    kernel = (1 + r + r * r / 3) * np.exp(-r) + ul.MATERN_NOISE * np.eye(times.size)
+    f, c, w = ul.numpy_matrix_carry(d, p, q, a)
+    np.testing.assert_allclose(c, np.diag(np.linalg.cholesky(kernel)) ** 2, rtol=1e-12)
+    lower = np.eye(times.size)
+    for i in range(times.size):
+        transition = np.eye(3)
+        for j in range(i - 1, -1, -1):
+            transition = transition @ a[j + 1]  # a_i ... a_{j+1}
+            lower[i, j] = p[i] @ transition @ w[j]
+    np.testing.assert_allclose(lower @ np.diag(c) @ lower.T, kernel, rtol=1e-12, atol=1e-13)
+    assert c.min() > ul.MATERN_NOISE  # pivots positive and above the noise, as a kernel matrix's
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_scan_carries_one_3x3_matrix_in_the_requested_dtype(dtype):
+    import jax
+
+    d, p, q, a = jk.get("scan_matrix_carry").make_inputs("S", dtype).arrays
+    with compat.dtype_scope(dtype):
+        jaxpr = jax.make_jaxpr(ul.jax_matrix_carry)(d, p, q, a).jaxpr
+    scans = [e for e in jaxpr.eqns if e.primitive.name == "scan"]
+    assert len(scans) == 1 and scans[0].params["length"] == d.size
+    first = scans[0].params["num_consts"]
+    carry = scans[0].invars[first:first + scans[0].params["num_carry"]]
+    assert [(tuple(v.aval.shape), v.aval.dtype.name) for v in carry] == [((3, 3), dtype)]

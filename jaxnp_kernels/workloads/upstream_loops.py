@@ -9,7 +9,12 @@ whether this machine sees the regression:
 - ``while_gather_max`` (jax#25190, entry 1): a ``lax.while_loop`` with a scalar carry that
   reads one element of an array per step (a running maximum and its index);
 - ``scan_cond_passthrough`` (jax#38145, entry 22): a ``lax.scan`` whose carry, a parameter
-  vector, goes through a ``lax.cond`` one of whose branches returns it unchanged.
+  vector, goes through a ``lax.cond`` one of whose branches returns it unchanged;
+- ``linearize_scan_scatter`` (jax#31282, entry 3): ``jax.vmap`` of ``jax.linearize`` of a
+  ``lax.scan`` that reads one element of a carried buffer and writes another each step;
+- ``scan_matrix_carry`` (jax#36799, entry 4): a ``lax.scan`` whose carry is a 3 x 3 matrix (a
+  quasiseparable Cholesky), a float64 report: the corpus measures its float64 row as well
+  (``upstream_dtypes``).
 
 The shapes are the reports' (reconstructed where docs/regression-reports.md says so); sizes
 are cut to what a 2-core machine times in milliseconds, and the reports' ``pmap`` is left out.
@@ -274,6 +279,181 @@ def passthrough_cost(dtype, d, steps):
                 bytes=2 * d * steps * dtype.itemsize + d * dtype.itemsize + 4 * steps)
 
 
+# -- linearize_scan_scatter --------------------------------------------------------------------
+
+LINEARIZE_SCATTER = """linearize_scan_scatter: vmap of jax.linearize of a lax.scan scattering into its carried buffer.
+
+The program shape of jax#31282 (equinox's buffer pattern): ``jax.vmap`` over a batch of 2 of
+``jax.linearize`` of a ``lax.scan`` whose carry is (int32 step, a buffer of ``length`` floats);
+each step reads one element ``xs[i]`` at an index ``i`` uniform in [0, step] and writes
+``xs.at[step].set(2 tanh(xs[i]))``, and the workload returns the linearized function applied to
+ones (the tangent of the final buffer).  The report draws ``i`` with ``jr.randint(jr.key(step),
+...)`` inside the body; JAX's PRNG cannot be reproduced in NumPy, so here ``make_inputs`` draws
+the index sequences (one per batch row, int32), both backends read the same ones, and the scan
+takes them as its xs: the body keeps its read and its write into the carried buffer, without the
+threefry hash.  The initial steps are an input batched like the buffer, as in the report, so
+under vmap the write is a scatter at a batched index.  The report's buffer starts at zeros;
+here it is uniform in [-1, 1], so the tangents (products of 2 (1 - tanh^2) along each chain of
+reads) are more than powers of two.  ``jax.linearize`` splits the loop in two scans, each
+carrying a (2, length) buffer and scattering into it: the primal one, which also stacks the
+residuals, and the tangent one.  NumPy computes the primal and the tangent together in a Python
+loop over the steps, vectorised over the batch (``dxs[step] = 2 (1 - tanh(xs[i])^2) dxs[i]``):
+the recurrence is sequential.  Reported: 0.3 s on JAX 0.7.0 against 10 s on 0.7.1 (~33x, a Mac
+CPU) at length 100 000, bisected (equinox#1088) to the jaxlib nightlies of 2025-08-13/14, and
+fine again by 0.8 according to diffrax's maintainer.  M is 10 000 steps (a few milliseconds on
+0.7.0 on a 2-core machine, NumPy's loop about 40 ms); L is the report's 100 000
+(large_arrays=False: 800 KB of buffer, L grows the steps).  Claims: grad, loop.
+"""
+
+#: The report's batch (``jax.vmap`` over two buffers).
+LINEARIZE_BATCH = 2
+
+
+def make_linearize_inputs(rng, dtype, length, batch=LINEARIZE_BATCH):
+    """The initial steps (zeros, as in the report), the buffers and, for each row, the index
+    read at step s: uniform in [0, s] (``floor(u (s + 1))`` with u in [0, 1))."""
+    init_step = np.zeros(batch, INDEX_DTYPE)
+    init_xs = rng.uniform(-1.0, 1.0, (batch, length)).astype(dtype)
+    indices = np.floor(rng.random((batch, length)) * np.arange(1, length + 1)).astype(INDEX_DTYPE)
+    return init_step, init_xs, indices
+
+
+def numpy_linearize_scan_scatter(init_step, init_xs, indices):
+    """The primal and its tangent (seeded with ones) step by step, both rows at once."""
+    batch, length = init_xs.shape
+    # Flat positions: one fancy index into a 1-D array is cheaper than a pair into a 2-D one.
+    offsets = np.arange(batch) * length
+    reads = indices.astype(np.intp) + offsets[:, None]
+    writes = init_step.astype(np.intp) + offsets
+    xs = init_xs.copy().reshape(-1)
+    dxs = np.ones_like(xs)
+    two = xs.dtype.type(2)
+    for s in range(indices.shape[1]):
+        where = reads[:, s]
+        t = np.tanh(xs[where])
+        dxs[writes] = two * (1 - t * t) * dxs[where]
+        xs[writes] = two * t
+        writes += 1
+    return dxs.reshape(batch, length)
+
+
+def jax_linearize_scan_scatter(init_step, init_xs, indices):
+    """The report's program, the index taken from the scan's xs instead of ``jr.randint``."""
+    def one(step0, xs0, idx):
+        def loop(xs):
+            def body(carry, i):
+                step, xs = carry
+                return (step + 1, xs.at[step].set(2 * jnp.tanh(xs[i]))), None
+
+            (_, xs), _ = lax.scan(body, (step0, xs), idx)
+            return xs
+
+        return jax.linearize(loop, xs0)[1](jnp.ones_like(xs0))
+
+    return jax.vmap(one)(init_step, init_xs, indices)
+
+
+def linearize_cost(dtype, length, batch=LINEARIZE_BATCH):
+    # Per step and row: tanh (counted as one), 2 t, t^2, 1 - t^2, its double and the product with
+    # the tangent read.  Bytes: the buffers and the indices read once, the tangents written.
+    return Cost(flops=6 * batch * length,
+                bytes=batch * length * (2 * dtype.itemsize + 4) + batch * 4)
+
+
+# -- scan_matrix_carry ---------------------------------------------------------------------------
+
+MATRIX_CARRY = """scan_matrix_carry: a lax.scan whose carry is a 3 x 3 matrix (a quasiseparable Cholesky, float64).
+
+The program shape of jax#36799 (tinygp): a ``lax.scan`` over n steps whose carry is a (3, 3)
+matrix ``f``; step k propagates it, ``g = a_k f a_k^T``, takes the pivot ``c_k = d_k - p_k g
+p_k`` and the row ``w_k = (q_k - g p_k) / c_k``, and carries ``g + c_k w_k w_k^T``; the workload
+returns the last carry, the pivots and the rows.  The step is the reconstruction of
+docs/regression-reports.md (the report's reproducer was cut off after its sizes): the LDL^T
+form of tinygp's quasiseparable Cholesky with J = 3.  The inputs are those of the report's
+kernel, a Matern-5/2 (scale 1) in its state-space form at n sorted random times (mean gap 0.5)
+plus a white noise of variance 0.1: ``d_k = 1.1``, ``p_k = (1, 0, 0)``, ``q_k = P p_k`` (P the
+stationary covariance), ``a_k = exp(F (t_k - t_{k-1}))`` (exact: F + sqrt(5) I is nilpotent),
+so the matrix factored is the kernel matrix, its pivots positive and above the noise; the
+sketch's random p, q and a = 0.9 I give pivots of both signs, up to 4.5e4 in size, which leaves
+no result to verify.  Every step is a dozen operations on 3-vectors and 3 x 3 matrices, so the
+time is the loop's per-iteration overhead.  The report is about float64 only: on JAX 0.9.1
+n = 2000 takes 10.2x as long as on 0.4.31 (4.4x at n = 200, 2x at 50), bisected to
+0.4.31 -> 0.4.33 (the thunk runtime; the old runtime's flag restored the speed while it
+existed); float32 is not affected on 0.9.1 (0.67x), nor are J = 1 and 2.  ``upstream`` names
+both comparisons, the bisected pair and the pair of the magnitudes; the corpus and the sweep
+measure it in both dtypes (``upstream_dtypes``): float64 is the report's row, float32 its
+control.  NumPy runs the recurrence as a Python loop over the steps (sequential: no vectorised
+form).  M is the report's n = 2000; L is 32 768 steps (large_arrays=False: 4 MB of inputs in
+float64, L grows the steps).  Claim: loop.
+"""
+
+#: The Matern-5/2 kernel's length scale, the mean gap between the sorted times and the variance
+#: of the white noise added to its diagonal.
+MATERN_SCALE = 1.0
+MATERN_GAP = 0.5
+MATERN_NOISE = 0.1
+
+
+def matern52_state_space(times, dtype):
+    """(d, p, q, a) of the Matern-5/2 kernel matrix at sorted ``times``, plus noise, as a
+    symmetric quasiseparable matrix: its entry (i, j), i > j, is ``p_i^T a_i ... a_{j+1} q_j``.
+
+    The kernel's state-space model has F = [[0, 1, 0], [0, 0, 1], [-l^3, -3 l^2, -3 l]] with
+    l = sqrt(5) / scale, observation p = (1, 0, 0) and stationary covariance P (unit variance);
+    k(t_i - t_j) = p^T exp(F (t_i - t_j)) P p.  N = F + l I is nilpotent (F's characteristic
+    polynomial is (s + l)^3), so exp(F dt) = exp(-l dt) (I + N dt + N^2 dt^2 / 2).  a_0 is the
+    identity (the initial carry is zero).
+    """
+    rate = np.sqrt(5.0) / MATERN_SCALE
+    n = times.shape[0]
+    nilpotent = np.array([[rate, 1.0, 0.0], [0.0, rate, 1.0], [-rate ** 3, -3 * rate ** 2, -2 * rate]])
+    gaps = np.diff(times, prepend=times[0])[:, None, None]
+    a = np.exp(-rate * gaps) * (np.eye(3) + nilpotent * gaps + nilpotent @ nilpotent * gaps ** 2 / 2)
+    stationary = np.array([[1.0, 0.0, -rate ** 2 / 3], [0.0, rate ** 2 / 3, 0.0], [-rate ** 2 / 3, 0.0, rate ** 4]])
+    p = np.tile([1.0, 0.0, 0.0], (n, 1))
+    q = p @ stationary  # P is symmetric
+    d = np.full(n, 1.0 + MATERN_NOISE)
+    return tuple(x.astype(dtype) for x in (d, p, q, a))
+
+
+def make_matrix_carry_inputs(rng, dtype, n):
+    return matern52_state_space(np.sort(rng.uniform(0.0, MATERN_GAP * n, n)), dtype)
+
+
+def numpy_matrix_carry(d, p, q, a):
+    """The recurrence step by step; returns the last carry, the pivots and the rows."""
+    f = np.zeros((p.shape[1], p.shape[1]), d.dtype)
+    c = np.empty_like(d)
+    w = np.empty_like(q)
+    for k in range(d.shape[0]):
+        g = a[k] @ f @ a[k].T
+        gp = g @ p[k]
+        c[k] = ck = d[k] - p[k] @ gp
+        w[k] = wk = (q[k] - gp) / ck
+        f = g + ck * np.outer(wk, wk)
+    return f, c, w
+
+
+def jax_matrix_carry(d, p, q, a):
+    """The reconstruction in docs/regression-reports.md, entry 4."""
+    def step(f, x):
+        dk, pk, qk, ak = x
+        g = ak @ f @ ak.T
+        ck = dk - pk @ g @ pk
+        wk = (qk - pk @ g) / ck
+        return g + ck * jnp.outer(wk, wk), (ck, wk)
+
+    f, (c, w) = lax.scan(step, jnp.zeros((p.shape[1], p.shape[1]), d.dtype), (d, p, q, a))
+    return f, c, w
+
+
+def matrix_carry_cost(dtype, n, j=3):
+    # Per step: a f a^T (two j x j products, 4 j^3), the pivot (2 j^2 + 2 j), the row (2 j^2 + 2 j),
+    # the update (3 j^2).  Bytes: d, p, q and a read once, c, w and the last carry written.
+    return Cost(flops=n * (4 * j ** 3 + 7 * j ** 2 + 4 * j),
+                bytes=(n * (1 + 2 * j + j * j) + n * (1 + j) + j * j) * dtype.itemsize)
+
+
 WORKLOADS = (
     Workload(
         name="scan_grad_scalar_leaves",
@@ -342,5 +522,48 @@ WORKLOADS = (
         # The defaults: the update contracts, yet NumPy and XLA round it differently, up to
         # 5.9e-6 relative in float32 (L, after ~12 500 updates) and 1.1e-14 in float64 (M).
         upstream=("jax#38145 0.7.2->0.8.2",),
+    ),
+    Workload(
+        name="linearize_scan_scatter",
+        claims=("grad", "loop"),
+        area="autodiff",
+        description=LINEARIZE_SCATTER,
+        sizes={"S": {"length": 64}, "M": {"length": 10_000}, "L": {"length": 100_000}},
+        make_inputs_fn=make_linearize_inputs,
+        implementations=(
+            numpy_impl(numpy_linearize_scan_scatter, description="NumPy, Python loop over steps computing the "
+                       "primal and the tangent, both rows at once"),
+            jax_jit(jax_linearize_scan_scatter, "jax_linearize", roles=("compiled",),
+                    description="jax.vmap of jax.linearize of lax.scan scattering into its carried buffer, "
+                    "applied to ones, under jit"),
+        ),
+        cost_fn=linearize_cost,
+        large_arrays=False,
+        # Every tangent is a product of factors 2 (1 - tanh^2) along a chain of reads (no sums that
+        # cancel); NumPy's and XLA's tanh round differently: up to 6.3e-6 relative in float32 at L
+        # and 1.5e-14 in float64, the same on JAX 0.4.31, 0.7.0 and 0.10.2.
+        tolerance={"float32": (2e-5, 1e-6), "float64": (1e-12, 1e-13)},
+        upstream=("jax#31282 0.7.0->0.7.1",),
+    ),
+    Workload(
+        name="scan_matrix_carry",
+        claims=("loop",),
+        area="loops",
+        description=MATRIX_CARRY,
+        sizes={"S": {"n": 50}, "M": {"n": 2_000}, "L": {"n": 32_768}},
+        make_inputs_fn=make_matrix_carry_inputs,
+        implementations=(
+            numpy_impl(numpy_matrix_carry, description="NumPy, Python loop over steps of 3 x 3 products"),
+            jax_jit(jax_matrix_carry, "jax_scan", roles=("compiled",),
+                    description="lax.scan with a (3, 3) carry, under jit"),
+        ),
+        cost_fn=matrix_carry_cost,
+        large_arrays=False,
+        # A kernel matrix plus noise: the pivots stay above the noise, so rounding does not grow
+        # with the steps: up to 3.9e-6 relative (3.2e-6 absolute, the rows' entries reach ~3) in
+        # float32 at L and 6.8e-15 in float64, on JAX 0.4.31, 0.7.0 and 0.10.2.
+        tolerance={"float32": (2e-5, 2e-6), "float64": (1e-12, 1e-13)},
+        upstream=("jax#36799 0.4.31->0.4.33", "jax#36799 0.4.31->0.9.1"),
+        upstream_dtypes=("float32", "float64"),
     ),
 )
