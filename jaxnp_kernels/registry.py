@@ -218,9 +218,10 @@ def jax_eager(function, name="jax_eager", *, sizes=SIZE_NAMES, description="", r
 
 
 def _max_deviation(result: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
-    """Largest absolute and relative deviation, computed in float64."""
-    r = np.asarray(result, dtype=np.float64)
-    ref = np.asarray(reference, dtype=np.float64)
+    """Largest absolute and relative deviation, computed in float64 (complex128 for complex outputs)."""
+    wide = np.complex128 if np.iscomplexobj(result) or np.iscomplexobj(reference) else np.float64
+    r = np.asarray(result, dtype=wide)
+    ref = np.asarray(reference, dtype=wide)
     diff = np.abs(r - ref)
     if diff.size == 0:
         return 0.0, 0.0

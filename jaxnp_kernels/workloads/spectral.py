@@ -1,9 +1,11 @@
 """Spectral workloads: FFTs and 1-D convolution, ``jnp.fft``/``jnp.convolve`` against NumPy.
 
-Two workloads, each described below:
+Three workloads, each described below:
 
 - ``fft_filter2d``: a Gaussian low-pass filter of a batch of images through the 2-D real FFT
   (``rfft2`` -> multiply -> ``irfft2``);
+- ``fftn_cube``: the 3-D complex FFT of a cube, ``fftn`` (jax#25808, part of the regression
+  corpus);
 - ``convolve1d``: a 1-D signal convolved with a short filter (``np.convolve``,
   ``jnp.convolve``, and the same sum written as fused shifted slices).
 
@@ -45,6 +47,22 @@ case, and whether a release changes it.  An FFT convolution (O(n log n)) would l
 taps; fft_filter2d measures the FFT.  M is a 4096-point signal (16 KB), L 8.4 million
 points (32 MB read, 32 MB written in float32).  Claim: jit (fusion is what "jax_shifted"
 shows, not claimed: the scorecard's fusion rule reads the main compiled implementation).
+"""
+
+FFTN_CUBE = """fftn_cube: the 3-D complex FFT of an n x n x n cube, np.fft.fftn against jnp.fft.fftn.
+
+The program of jax#25808 ("Performance degradation of fftn with the new CPU runtime"):
+``jax.jit(lambda x: jnp.fft.fftn(x))`` of a complex cube, the complex type of the workload's
+dtype (complex64 for float32, as in the report).  The report fills the cube with the constant
+1.1 + 1.1j, whose transform is one spike; here its real and imaginary parts are N(0, 1), so
+every output is checked against NumPy's.  NumPy calls pocketfft (one core; complex64 kept as
+complex64 since NumPy 2.0); XLA's FFT op runs DUCC on its thread pool.  The report compares
+the thunk runtime (JAX 0.4.32 on) with the old one (``--xla_cpu_use_thunk_runtime=false``) at
+200^3, 100 calls; its new-runtime figures are cut off in the thread.  Measured here
+process by process before the workload existed (2026-12-06): 200^3 took 45 ms on JAX 0.4.31,
+90 ms on 0.4.33 and 48 to 55 ms on 0.10.2; 64^3 1.1 ms against 1.6 ms.  M is 64^3 (2 MB in
+complex64), L the report's 200^3 (64 MB).  None of it is claimed to reproduce until the
+side-by-side runs say so (docs/coverage.md).  Claim: jit.
 """
 
 # -- fft_filter2d ---------------------------------------------------------------------------
@@ -120,6 +138,30 @@ def convolve1d_cost(dtype, n, taps):
     return Cost(flops=2 * n * taps, bytes=(2 * n + taps) * dtype.itemsize)
 
 
+# -- fftn_cube -------------------------------------------------------------------------------
+
+
+def make_cube_inputs(rng, dtype, n):
+    """A complex cube of the complex type of ``dtype``, real and imaginary parts N(0, 1)."""
+    complex_dtype = np.result_type(dtype, np.complex64)
+    return ((rng.standard_normal((n, n, n)) + 1j * rng.standard_normal((n, n, n))).astype(complex_dtype),)
+
+
+def numpy_fftn(cube):
+    return np.fft.fftn(cube)
+
+
+def jax_fftn(cube):
+    return jnp.fft.fftn(cube)
+
+
+def fftn_cost(dtype, n):
+    # A complex FFT of N points: ~5 N log2 N flops; the cube read and its transform written
+    # once, each complex (two of the dtype's numbers).
+    points = n ** 3
+    return Cost(flops=float(5 * points * np.log2(points)), bytes=2 * points * 2 * dtype.itemsize)
+
+
 WORKLOADS = (
     Workload(
         name="fft_filter2d",
@@ -162,5 +204,24 @@ WORKLOADS = (
         # (float64) absolute, both JAX releases, sizes S to L.  atol is ~10x above; values
         # near zero, where any relative deviation is large, are judged by it.
         tolerance={"float32": (1e-4, 1e-5), "float64": (1e-10, 3e-14)},
+    ),
+    Workload(
+        name="fftn_cube",
+        claims=("jit",),
+        area="spectral",
+        description=FFTN_CUBE,
+        sizes={"S": {"n": 8}, "M": {"n": 64}, "L": {"n": 200}},
+        make_inputs_fn=make_cube_inputs,
+        implementations=(
+            numpy_impl(numpy_fftn, description="NumPy, np.fft.fftn (pocketfft)"),
+            jax_jit(jax_fftn, description="jnp.fft.fftn under jit (XLA's FFT, DUCC)", roles=("compiled",)),
+        ),
+        cost_fn=fftn_cost,
+        # Outputs are sums of n^3 N(0, 1) terms (rms sqrt(2) n^1.5): two FFT libraries' rounding
+        # follows the size of the terms, not of each output, so atol is a fraction of the largest
+        # output (atol_scales_with_output).
+        atol_scales_with_output=True,
+        tolerance={"float32": (1e-4, 1e-5), "float64": (1e-10, 1e-13)},
+        upstream=("jax#25808 0.4.31->0.4.33",),
     ),
 )
