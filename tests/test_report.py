@@ -339,3 +339,14 @@ def test_figures_are_shown_in_their_units():
     assert format_value(4.2e6, "bytes") == "4.2 MB"
     assert format_value(0.091, "fraction") == "9.1%"
     assert format_value(None, "seconds") == "-"
+
+
+def test_the_report_names_the_interval_of_the_alpha_it_judges_at(tmp_path):
+    """The rule and the verdict tables say which interval decided: 95% at the default alpha,
+    99.5% when the report is asked for alpha 0.005 (the suite's rule until 2026-12-06)."""
+    tree = three_releases(tmp_path)
+    for alpha, name in ((None, "95% interval"), ("0.005", "99.5% interval")):
+        for fmt in ("text", "landing"):
+            out = tmp_path / f"r-{alpha}.{fmt}"
+            cli.main([str(tree), "--format", fmt, "--output", str(out)] + (["--alpha", alpha] if alpha else []))
+            assert name in out.read_text(), (alpha, fmt)
