@@ -143,7 +143,7 @@ class Report:
     @property
     def interval_name(self) -> str:
         """The verdict interval at the report's alpha, e.g. "95% interval" (later looks are narrower)."""
-        return f"{1 - self.alpha:.1%}".replace(".0%", "%") + " interval"
+        return f"{(1 - self.alpha) * 100:g}% interval"
 
     @property
     def regressions(self) -> list[compare.Comparison]:
