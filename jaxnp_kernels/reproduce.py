@@ -6,7 +6,8 @@ implementation, a size and a dtype: the workload's own source (its input generat
 reference, the implementation and whatever module-level code they use, copied from the
 workload's module), the inputs made with NumPy from the seed the suite uses, the result checked
 against the NumPy reference with the workload's tolerance, a warm-up, then samples of calls,
-each JAX call ending in ``block_until_ready``, and one line of output naming the JAX release.
+each JAX call ending in ``block_until_ready``, all of it in several fresh processes (the script
+runs itself again, ``--processes``), and one line of output naming the JAX release.
 The script imports only the standard library, ``numpy`` and ``jax``.
 
 The code is copied, not paraphrased: the definitions a case needs are found by following the
@@ -30,8 +31,14 @@ import numpy as np
 from . import registry
 from .registry import Implementation, Workload
 
-#: The samples the script takes (as ``python -m jaxnp_kernels time``) and how long each lasts.
+#: The samples each of the script's processes takes (as ``python -m jaxnp_kernels time``) and how
+#: long each lasts.
 REPEAT = 7
+#: The fresh processes the script times by default (``--processes``), the median of their medians
+#: printed: on a 2-core machine a microsecond kernel's time differs from process to process by up
+#: to 3x (gather_rows on JAX 0.4.31: 11 to 38 us in eight runs of one script), so one process is
+#: not a measurement; as in the suite, the process is the unit of replication.
+PROCESSES = 5
 SAMPLE_SECONDS = 0.01
 WARMUP_SECONDS = 0.05
 
@@ -258,8 +265,9 @@ def script(workload: str | Workload, implementation: str | Implementation, size:
             f"The implementation timed: {impl.description}.  The inputs are made with NumPy (seed {seed}), "
             f"the result is checked against the NumPy reference (rtol={rtol!r}, atol={atol!r}), "
             f"compilation and a warm-up are left out, then {REPEAT} samples of calls are timed (each JAX "
-            "call waits for its result with block_until_ready) and their median printed, with the "
-            "versions, on one line.", 96),
+            f"call waits for its result with block_until_ready). This is done in {PROCESSES} fresh "
+            "processes (--processes N; a short kernel's time differs from process to process) and the "
+            "median of their medians printed, with the versions, on one line.", 96),
         "devices": "\n" + _DEVICES if impl.placement is not None else "",
         "imports": _import_block(collector.imports + [f"import {m}" for m in _SCRIPT_MODULES]),
         "x64": f"\njax.config.update(\"jax_enable_x64\", True)  # float64 arrays stay float64 in JAX\n"
@@ -273,13 +281,13 @@ def script(workload: str | Workload, implementation: str | Implementation, size:
         "is_jax": repr(impl.is_jax), "jit": repr(impl.jit), "donate": repr(tuple(impl.donate_argnums)),
         "carries_state": repr(impl.carries_state),
         "placement": placement or "None", "check": check or "None",
-        "repeat": REPEAT, "sample_seconds": SAMPLE_SECONDS, "warmup_seconds": WARMUP_SECONDS,
+        "repeat": REPEAT, "processes": PROCESSES, "sample_seconds": SAMPLE_SECONDS, "warmup_seconds": WARMUP_SECONDS,
     }
     return _TEMPLATE.format(**values)
 
 
 #: The standard library modules the script's own code uses.
-_SCRIPT_MODULES = ("functools", "gc", "statistics", "sys", "time")
+_SCRIPT_MODULES = ("argparse", "functools", "gc", "os", "statistics", "subprocess", "sys", "time")
 
 
 def _import_block(lines: list[str]) -> str:
@@ -329,6 +337,8 @@ SEED = {seed}
 RTOL, ATOL, ATOL_SCALES_WITH_OUTPUT = {rtol}, {atol}, {atol_scaled}
 IS_JAX, JIT, DONATE_ARGNUMS, CARRIES_STATE = {is_jax}, {jit}, {donate}, {carries_state}
 PLACEMENT, CHECK = {placement}, {check}
+REPEAT = {repeat}
+PROCESSES = {processes}
 
 
 def leaves(tree):
@@ -357,7 +367,8 @@ def verify(result, reference):
                      f"atol={{ATOL}}: {{detail}}")
 
 
-def main():
+def measure():
+    """One process's median time per call (seconds), its calls per sample, and its samples."""
     made = {make_inputs}(np.random.default_rng(SEED), np.dtype(DTYPE), **PARAMS)
     arrays, static = (made.arrays, made.static) if hasattr(made, "static") else (tuple(made), {{}})
     reference = {reference}(*[a.copy() for a in arrays], **static)
@@ -391,21 +402,57 @@ def main():
         number *= 2
     samples = []
     gc.disable()  # as timeit does: a collection would land on whichever sample crossed its threshold
-    for _ in range({repeat}):
+    for _ in range(REPEAT):
         t0 = time.perf_counter()
         for _ in range(number):
             run()
         samples.append((time.perf_counter() - t0) / number)
     gc.enable()
-    versions = f"numpy {{np.__version__}}"
+    return statistics.median(samples), number, samples
+
+
+def versions():
+    text = f"numpy {{np.__version__}}"
     if "jax" in sys.modules:
         import jaxlib
 
-        versions = f"jax {{jax.__version__}} jaxlib {{getattr(jaxlib, '__version__', '?')}} {{versions}}"
-    median = statistics.median(samples)
-    print(f"{{versions}}: {{WORKLOAD}}/{{IMPLEMENTATION}} {{SIZE}} {{DTYPE}}: {{median * 1e3:.4g}} ms per call "
-          f"(median of {{len(samples)}} samples of {{number}} calls, {{min(samples) * 1e3:.4g}} to "
-          f"{{max(samples) * 1e3:.4g}} ms), result checked against NumPy")
+        text = f"jax {{jax.__version__}} jaxlib {{getattr(jaxlib, '__version__', '?')}} {{text}}"
+    return text
+
+
+def one_process_of_many():
+    """Run this script again in a fresh process (same interpreter and flags): its median."""
+    command = [sys.executable, *(["-I"] if sys.flags.isolated else []), os.path.abspath(__file__), "--one-process"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:  # a wrong result or a crash: its message, its exit status
+        sys.stderr.write(done.stderr)
+        sys.exit(done.returncode)
+    return float(done.stdout.split()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", type=int, default=PROCESSES,
+                        help=f"fresh processes to time, each verifying its result (default {{PROCESSES}}): "
+                             "a short kernel's time differs from process to process")
+    parser.add_argument("--one-process", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
+    if args.one_process:
+        print(f"median seconds per call {{measure()[0]!r}}")
+        return
+    if args.processes == 1:
+        median, number, samples = measure()
+        print(f"{{versions()}}: {{WORKLOAD}}/{{IMPLEMENTATION}} {{SIZE}} {{DTYPE}}: {{median * 1e3:.4g}} ms per call "
+              f"(median of {{len(samples)}} samples of {{number}} calls, {{min(samples) * 1e3:.4g}} to "
+              f"{{max(samples) * 1e3:.4g}} ms), result checked against NumPy")
+        return
+    medians = [one_process_of_many() for _ in range(args.processes)]
+    print(f"{{versions()}}: {{WORKLOAD}}/{{IMPLEMENTATION}} {{SIZE}} {{DTYPE}}: "
+          f"{{statistics.median(medians) * 1e3:.4g}} ms per call (median of {{len(medians)}} fresh processes, "
+          f"each the median of {{REPEAT}} samples; processes {{min(medians) * 1e3:.4g}} to "
+          f"{{max(medians) * 1e3:.4g}} ms), result checked against NumPy in each")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 The scripts carry copies of the workloads' code; these tests check that every case's copy is
 complete (its inputs are the registry's, bit for bit), that a script runs in a virtual
-environment holding jax and its dependencies and nothing of this project, that a wrong
+environment holding jax and its dependencies and nothing of this project (in several fresh
+processes of itself, or one), that a wrong
 result fails loudly instead of being timed, and the command's bad-input exits.
 """
 
@@ -88,10 +89,10 @@ def bare_python(tmp_path_factory):
     return _bare_environment(tmp_path_factory.mktemp("bare") / "env")
 
 
-def _run(python, script: pathlib.Path):
+def _run(python, script: pathlib.Path, *args: str):
     env = {"PATH": os.environ["PATH"], "HOME": str(script.parent)}
-    return subprocess.run([str(python), "-I", str(script)], capture_output=True, text=True, cwd=script.parent,
-                          env=env, timeout=600)
+    return subprocess.run([str(python), "-I", str(script), *args], capture_output=True, text=True,
+                          cwd=script.parent, env=env, timeout=600)
 
 
 @pytest.mark.parametrize(("workload", "impl", "dtype"), [
@@ -105,12 +106,23 @@ def _run(python, script: pathlib.Path):
 def test_a_script_verifies_and_times_with_only_jax_and_numpy(bare_python, tmp_path, workload, impl, dtype):
     script = tmp_path / "reproduce_case.py"
     assert cli.main(["reproduce", f"{workload}/{impl}", "--size", "S", "--dtype", dtype, "-o", str(script)]) == 0
-    done = _run(bare_python, script)
+    done = _run(bare_python, script, "--processes", "2")  # the script runs itself in two fresh processes
     assert done.returncode == 0, done.stderr[-3000:]
     line = done.stdout.strip().splitlines()[-1]
     names_jax, *case = OUTPUT_LINE.match(line).groups()
     assert case == [workload, impl, dtype]
     assert (names_jax is not None) == impl.startswith("jax")
+    assert "(median of 2 fresh processes" in line and done.stdout.count("ms per call") == 1
+
+
+def test_one_process_prints_its_samples_and_bad_counts_are_refused(bare_python, tmp_path):
+    script = tmp_path / "reproduce_case.py"
+    script.write_text(reproduce.script("stencil2d", "numpy", "S", "float32"))
+    done = _run(bare_python, script, "--processes", "1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"ms per call \(median of 7 samples of \d+ calls", done.stdout)
+    done = _run(bare_python, script, "--processes", "0")
+    assert done.returncode == 2 and "--processes must be at least 1" in done.stderr
 
 
 def test_a_wrong_result_fails_loudly_and_is_not_timed(bare_python, tmp_path):
@@ -119,9 +131,9 @@ def test_a_wrong_result_fails_loudly_and_is_not_timed(bare_python, tmp_path):
     assert wrong != text
     script = tmp_path / "wrong.py"
     script.write_text(wrong)
-    done = _run(bare_python, script)
+    done = _run(bare_python, script)  # the first of its fresh processes fails: the script stops there
     assert done.returncode == 1
-    assert "FAILED: output 0 differs from the NumPy reference" in done.stderr
+    assert done.stderr.count("FAILED: output 0 differs from the NumPy reference") == 1
     assert "ms per call" not in done.stdout
 
 
