@@ -7,7 +7,7 @@ Run with the tools' Python (``.venv/asv/bin/python``, set up by tools/run-suite.
     python tools/calibration/calibrate.py parity [--releases oldest newest] [--size M]
     python tools/calibration/calibrate.py summary DIR [DIR ...]           resolution and verdicts per session
     python tools/calibration/calibrate.py steadiness DIR_A DIR_B          two runs of one commit, apart
-    python tools/calibration/calibrate.py reproducers [DIR] [--runs 4]    the verdicts' scripts, outside the suite
+    python tools/calibration/calibrate.py reproducers [DIR] [--runs 2]    the verdicts' scripts, outside the suite
 
 ``aa`` measures the newest matrix release against a twin of itself (the same release in a
 second environment, distinct to asv by a harmless extra pin) through the whole pipeline,
@@ -41,9 +41,10 @@ beyond 1.15x, both ways, which is why they run right after the row's own rounds.
 main job's) and a pair of its releases (``--releases OLD NEW``; default its oldest and newest),
 writes for each JAX ``time_run`` verdict of that pair the standalone script of
 ``python -m jaxnp_kernels reproduce`` and runs it ``--runs`` times in each release's
-environment, alternating, with nothing of the suite around it: per verdict the suite's ratio
-against the scripts' (median over median), and whether the script shows the same direction
-within 30% of the suite's ratio.
+environment, alternating, with nothing of the suite around it (each run times 5 fresh
+processes, as a user who runs the script once gets): per verdict the suite's ratio against the
+scripts' (median over median), and whether the script shows the same direction within 30% of
+the suite's ratio.
 
 ``summary`` prints, for every session under the directories, its JAX and NumPy rows'
 interval widths (high over low: median, quartiles, shares at most 1.15x and 1.25x), the
@@ -411,7 +412,8 @@ def _workload_names(python: pathlib.Path) -> list[str]:
 
 
 def _script_seconds(python: pathlib.Path, script: pathlib.Path) -> float:
-    """One run of a reproducer in a clean process (``-I``: no project, no user site): its median."""
+    """One run of a reproducer in a clean process (``-I``: no project, no user site): the median
+    of its fresh processes' medians (it runs itself in 5 by default)."""
     done = subprocess.run([str(python), "-I", str(script)], capture_output=True, text=True, cwd=script.parent,
                           timeout=900)
     if done.returncode != 0:
@@ -453,7 +455,9 @@ def main(argv=None) -> int:
     p.add_argument("results_dir", nargs="?", type=pathlib.Path, default=ROOT / RESULTS_DIR)
     p.add_argument("--env-dir", type=pathlib.Path, default=ROOT / ".asv" / "env",
                    help="the session's environments (default .asv/env, the main job's)")
-    p.add_argument("--runs", type=int, default=4, help="runs of each script per release (default 4)")
+    p.add_argument("--runs", type=int, default=2,
+                   help="runs of each script per release, alternating (default 2: each run times 5 fresh "
+                        "processes, so 10 per release, as the suite's 10 rounds)")
     p.add_argument("--releases", nargs=2, metavar=("OLD", "NEW"),
                    help="the pair of the session to take the verdicts of (default: its oldest and newest)")
     p.add_argument("--writer", type=pathlib.Path,
