@@ -113,3 +113,16 @@ def test_a_reproducer_agrees_with_a_verdict_in_direction_and_within_30_percent(t
         (tmp_path / name / "asv-env-info.json").write_text(json.dumps({"requirements": {"jax": jax}}))
     assert calibrate._environment_python(tmp_path, {"jax": "0.10.2"}) == tmp_path / "b2" / "bin" / "python"
     assert calibrate._environment_python(tmp_path, {"jax": "0.9.2"}) is None
+
+
+def test_an_injected_part_is_rescaled_toward_the_slowdown_a_session_measured():
+    calibrate = load_calibrate()
+    # a part of 0.30 gave 1.15x: the extra 15% becomes 20% with a third more of the part
+    assert abs(calibrate.rescaled_fraction(0.30, 1.15, 1.2) - 0.40) < 1e-12
+    assert calibrate.rescaled_fraction(0.30, 1.30, 1.2) < 0.30   # too slow: less work
+    assert calibrate.rescaled_fraction(0.80, 1.10, 1.2) == 1.0   # never more than the whole work again
+    assert calibrate.rescaled_fraction(0.10, 1.01, 1.2) == 0.20  # next to nothing measured: doubled
+    # the selection of a verification session holds the slowed rows and no NumPy reference
+    selection = calibrate.sensitivity_selection({"grad": {"implementation": "jax_value_and_grad"}}, numpy=False)
+    assert selection == r"\.Grad\.time_run\('jax_value_and_grad', 'M', 'float32'\)$"
+    assert "numpy" in calibrate.sensitivity_selection({"grad": {"implementation": "jax_value_and_grad"}})

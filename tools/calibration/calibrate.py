@@ -92,10 +92,11 @@ def releases_command(*args) -> list[str]:
     return [sys.executable, "-m", "jaxnp_releases", *args]
 
 
-def run_session(results_dir: pathlib.Path, selection: str, releases=("newest",), twin=True, env_dir=ENV_DIR) -> int:
+def run_session(results_dir: pathlib.Path, selection: str, releases=("newest",), twin=True, env_dir=ENV_DIR,
+                extra=()) -> int:
     command = releases_command("run", "--releases", *releases, *(["--twin"] if twin else []),
                                "--selection", selection, "--results-dir", str(results_dir),
-                               "--env-dir", str(env_dir))
+                               "--env-dir", str(env_dir), *extra)
     print("$ " + " ".join(command), flush=True)
     return subprocess.run(command, cwd=ROOT).returncode
 
@@ -139,13 +140,68 @@ def calibrate_fractions(python: pathlib.Path, target: float) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def sensitivity_selection() -> str:
-    """The six slowed rows and every workload's NumPy reference, at M in float32."""
+def sensitivity_selection(slowed: dict, numpy: bool = True) -> str:
+    """The ``slowed`` rows and (``numpy``) every workload's NumPy reference, at M in float32."""
     from jaxnp_kernels.registry import camel_name
 
-    slowed = "|".join(rf"\.{camel_name(w)}\.time_run\('{e['implementation']}', 'M', 'float32'\)$"
-                      for w, e in SLOWED.items())
-    return slowed + r"|\.time_run\('numpy', 'M', 'float32'\)$"
+    rows = "|".join(rf"\.{camel_name(w)}\.time_run\('{e['implementation']}', 'M', 'float32'\)$"
+                    for w, e in slowed.items())
+    return rows + (r"|\.time_run\('numpy', 'M', 'float32'\)$" if numpy else "")
+
+
+#: A slowdown is verified when a session of the slowed rows alone measures it within this band of
+#: ``--slowdown`` (at least the slowdown, at most 2% of it above): what the judged sessions then
+#: try to catch is a change of the threshold's size, not one the one-process calibration missed.
+VERIFY_BAND = (1.0, 1.02)
+
+
+def rescaled_fraction(fraction: float, measured: float, target: float) -> float:
+    """The part of the work that should give ``target`` when ``fraction`` gave ``measured`` (the
+    extra time taken as proportional to the part; at most the whole work again)."""
+    if measured <= 1 + (target - 1) / 4:  # next to nothing measured: grow boldly, not to infinity
+        return min(1.0, fraction * 2)
+    return min(1.0, fraction * (target - 1) / (measured - 1))
+
+
+def verify_in_session(kernels: dict, target: float, site: pathlib.Path, tries: int) -> dict:
+    """Sessions of the slowed rows alone (20 rounds each), every row outside VERIFY_BAND of
+    ``target`` rescaled and measured again, up to ``tries`` sessions: the slowdown as a session
+    measures it (``session_ratio``), which the one-process calibration only approximates."""
+    results = CALIBRATION / f"sensitivity-{target:g}-verify"
+    pending = dict(kernels)
+    for attempt in range(1, tries + 1):
+        (site / "jaxnp_slowdown.json").write_text(json.dumps(kernels), encoding="utf-8")
+        status = run_session(results, sensitivity_selection(pending, numpy=False),
+                             extra=("--rounds", "20", "--more-rounds", "0"))
+        if status:
+            raise SystemExit(status)
+        session = read_sessions(results)[-1]
+        old, new = session.labels
+        measured = {c.measurement.label: c for c in compare.compare_releases(session.measurements(), old, new)
+                    if is_slowed(c, pending)}
+        for name in list(pending):
+            row = next((c for label, c in measured.items() if is_slowed(c, {name: kernels[name]})), None)
+            if row is None:
+                raise SystemExit(f"the verification session has no row of {name}")
+            entry = kernels[name]
+            entry["session_ratio"] = [row.ratio, *row.interval]
+            fraction = entry["fractions"]["float32"]
+            inside = target * VERIFY_BAND[0] <= row.ratio <= target * VERIFY_BAND[1]
+            print(f"[verify {attempt}] {name}/{entry['implementation']}: part {fraction:.3f} gave "
+                  f"{row.ratio:.3f}x [{row.interval[0]:.3f}, {row.interval[1]:.3f}] in the session"
+                  + ("" if inside else f", part now {rescaled_fraction(fraction, row.ratio, target):.3f}"),
+                  flush=True)
+            if inside:
+                del pending[name]
+            else:
+                entry["fractions"]["float32"] = rescaled_fraction(fraction, row.ratio, target)
+        if not pending:
+            break
+    for name in pending:
+        print(f"[verify] {name}: not within {VERIFY_BAND[0] * target:.3f} to {VERIFY_BAND[1] * target:.3f} "
+              f"after {tries} sessions; measured with its last part", flush=True)
+    (site / "jaxnp_slowdown.json").write_text(json.dumps(kernels), encoding="utf-8")
+    return kernels
 
 
 def cmd_sensitivity(args) -> int:
@@ -162,14 +218,22 @@ def cmd_sensitivity(args) -> int:
     (site / "jaxnp_slowdown.pth").write_text("import jaxnp_slowdown; jaxnp_slowdown.install_on_import()\n",
                                              encoding="utf-8")
     try:
+        if args.verify:
+            kernels = verify_in_session(kernels, args.slowdown, site, args.verify)
         for _ in range(args.repeat):
-            status = run_session(results, sensitivity_selection())
+            status = run_session(results, sensitivity_selection(SLOWED))
             if status:
                 return status
     finally:
         for name in ("jaxnp_slowdown.py", "jaxnp_slowdown.json", "jaxnp_slowdown.pth"):
             (site / name).unlink(missing_ok=True)
-    return summarise([results], slowed=kernels, threshold=args.threshold)
+    summarise([results], slowed=kernels, threshold=args.threshold)
+    for name, entry in kernels.items():
+        if "session_ratio" in entry:
+            ratio, low, high = entry["session_ratio"]
+            print(f"injected {name}/{entry['implementation']}: part {entry['fractions']['float32']:.3f}, "
+                  f"{ratio:.3f}x [{low:.3f}, {high:.3f}] in its verification session")
+    return 0
 
 
 # -- parity --------------------------------------------------------------------------------------
@@ -433,6 +497,9 @@ def main(argv=None) -> int:
     p.add_argument("--slowdown", type=float, default=1.2)
     p.add_argument("--threshold", type=float, default=compare.DEFAULT_THRESHOLD)
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--verify", type=int, default=3, metavar="N",
+                   help="sessions of the slowed rows alone that may rescale each injected part until a "
+                        "session measures the slowdown (default 3; 0: the one-process calibration only)")
     p.set_defaults(func=cmd_sensitivity)
     p = sub.add_parser("parity")
     p.add_argument("--releases", nargs="+", default=["oldest", "newest"])
