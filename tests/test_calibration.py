@@ -115,13 +115,20 @@ def test_a_reproducer_agrees_with_a_verdict_in_direction_and_within_30_percent(t
     assert calibrate._environment_python(tmp_path, {"jax": "0.9.2"}) is None
 
 
-def test_an_injected_part_is_rescaled_toward_the_slowdown_a_session_measured():
+def test_an_injected_part_is_rescaled_toward_the_slowdown_the_sessions_measured():
     calibrate = load_calibrate()
-    # a part of 0.30 gave 1.15x: the extra 15% becomes 20% with a third more of the part
-    assert abs(calibrate.rescaled_fraction(0.30, 1.15, 1.2) - 0.40) < 1e-12
-    assert calibrate.rescaled_fraction(0.30, 1.30, 1.2) < 0.30   # too slow: less work
-    assert calibrate.rescaled_fraction(0.80, 1.10, 1.2) == 1.0   # never more than the whole work again
-    assert calibrate.rescaled_fraction(0.10, 1.01, 1.2) == 0.20  # next to nothing measured: doubled
+    goal = 1.2 * sum(calibrate.VERIFY_BAND) / 2  # the middle of the band, 1.212
+    # one session: the line through (0, 1) and its point
+    assert abs(calibrate.next_fraction([(0.30, 1.15)], 1.2) - 0.30 * (goal - 1) / 0.15) < 1e-12
+    assert calibrate.next_fraction([(0.30, 1.30)], 1.2) < 0.30              # too slow: less work
+    assert calibrate.next_fraction([(0.80, 1.10)], 1.2) == 1.0              # never more than the whole work again
+    assert calibrate.next_fraction([(0.10, 0.98)], 1.2) == 0.20             # nothing measured: doubled
+    # parts that measured below and above the goal: a straight line between the nearest two
+    # (scatter_add's sessions: 0.086 gave 1.147, 0.117 gave 1.280, 0.131 gave 1.305)
+    tried = [(0.131, 1.305), (0.086, 1.147), (0.117, 1.280)]
+    assert abs(calibrate.next_fraction(tried, 1.2) - (0.086 + 0.031 * (goal - 1.147) / 0.133)) < 1e-12
+    # noisy sessions on one side: the least-squares line through (0, 1) over all of them
+    assert abs(calibrate.next_fraction([(0.2, 1.1), (0.1, 1.1)], 1.2) - (goal - 1) / (0.03 / 0.05)) < 1e-12
     # the selection of a verification session holds the slowed rows and no NumPy reference
     selection = calibrate.sensitivity_selection({"grad": {"implementation": "jax_value_and_grad"}}, numpy=False)
     assert selection == r"\.Grad\.time_run\('jax_value_and_grad', 'M', 'float32'\)$"
