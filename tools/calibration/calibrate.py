@@ -128,7 +128,8 @@ def cmd_aa(args) -> int:
 # -- sensitivity -------------------------------------------------------------------------------
 
 def twin_site_packages() -> pathlib.Path:
-    """site-packages of the twin environment of the newest release (created by an aa run)."""
+    """site-packages of the twin environment of the newest release (created by an aa or a
+    sensitivity run; the twin is the environment with the extra pin, ``six``)."""
     found = [p for p in ENV_DIR.glob("*/lib/python3.*/site-packages") if (p / "six.py").exists()]
     if len(found) != 1:
         raise SystemExit(f"expected one twin environment in {ENV_DIR}, found {found}")
@@ -194,10 +195,9 @@ def verify_in_session(kernels: dict, target: float, site: pathlib.Path, tries: i
             raise SystemExit(status)
         session = read_sessions(results)[-1]
         old, new = session.labels
-        measured = {c.measurement.label: c for c in compare.compare_releases(session.measurements(), old, new)
-                    if is_slowed(c, pending)}
+        measured = [c for c in compare.compare_releases(session.measurements(), old, new) if is_slowed(c, pending)]
         for name in list(pending):
-            row = next((c for label, c in measured.items() if is_slowed(c, {name: kernels[name]})), None)
+            row = next((c for c in measured if is_slowed(c, {name: kernels[name]})), None)
             if row is None:
                 raise SystemExit(f"the verification session has no row of {name}")
             entry = kernels[name]
@@ -225,7 +225,7 @@ def verify_in_session(kernels: dict, target: float, site: pathlib.Path, tries: i
 def cmd_sensitivity(args) -> int:
     # the twin must not keep the slowdown if this is stopped: SIGTERM runs the cleanup below too
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if not list(ENV_DIR.glob("*/lib/python3.*/site-packages/six.py")):
+    if not any(ENV_DIR.glob("*/lib/python3.*/site-packages/six.py")):
         # no twin yet: an A/A session of the six rows, not slowed, creates both environments
         status = run_session(CALIBRATION / "sensitivity-aa", sensitivity_selection(SLOWED, numpy=False))
         if status:
