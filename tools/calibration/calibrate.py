@@ -127,10 +127,29 @@ def cmd_aa(args) -> int:
 
 # -- sensitivity -------------------------------------------------------------------------------
 
+#: What ``sensitivity`` installs into the twin's site-packages, and removes again.
+SLOWDOWN_FILES = ("jaxnp_slowdown.py", "jaxnp_slowdown.json", "jaxnp_slowdown.pth")
+
+
+def twin_environments() -> list[pathlib.Path]:
+    """site-packages of the twin environments in ENV_DIR (the twin is the environment with the
+    extra pin, ``six``; an aa or a sensitivity run creates it)."""
+    return [p for p in ENV_DIR.glob("*/lib/python3.*/site-packages") if (p / "six.py").exists()]
+
+
+def write_slowdown(site: pathlib.Path, kernels: dict) -> None:
+    """The parts to slow, as the twin's processes read them when they import the registry."""
+    (site / "jaxnp_slowdown.json").write_text(json.dumps(kernels), encoding="utf-8")
+
+
+def remove_slowdown(site: pathlib.Path) -> None:
+    for name in SLOWDOWN_FILES:
+        (site / name).unlink(missing_ok=True)
+
+
 def twin_site_packages() -> pathlib.Path:
-    """site-packages of the twin environment of the newest release (created by an aa or a
-    sensitivity run; the twin is the environment with the extra pin, ``six``)."""
-    found = [p for p in ENV_DIR.glob("*/lib/python3.*/site-packages") if (p / "six.py").exists()]
+    """site-packages of the one twin environment of the newest release."""
+    found = twin_environments()
     if len(found) != 1:
         raise SystemExit(f"expected one twin environment in {ENV_DIR}, found {found}")
     return found[0]
@@ -188,7 +207,7 @@ def verify_in_session(kernels: dict, target: float, site: pathlib.Path, tries: i
     pending = dict(kernels)
     tried = {name: [] for name in kernels}
     for attempt in range(1, tries + 1):
-        (site / "jaxnp_slowdown.json").write_text(json.dumps(kernels), encoding="utf-8")
+        write_slowdown(site, kernels)
         status = run_session(results, sensitivity_selection(pending, numpy=False),
                              extra=("--rounds", "20", "--most-rounds", "20"))
         if status:
@@ -218,22 +237,21 @@ def verify_in_session(kernels: dict, target: float, site: pathlib.Path, tries: i
         print(f"[verify] {name}: not within {VERIFY_BAND[0] * target:.3f} to {VERIFY_BAND[1] * target:.3f} "
               f"after {tries} sessions; measured with the part its sessions point to, "
               f"{kernels[name]['fractions']['float32']:.3f}", flush=True)
-    (site / "jaxnp_slowdown.json").write_text(json.dumps(kernels), encoding="utf-8")
+    write_slowdown(site, kernels)
     return kernels
 
 
 def cmd_sensitivity(args) -> int:
     # the twin must not keep the slowdown if this is stopped: SIGTERM runs the cleanup below too
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if not any(ENV_DIR.glob("*/lib/python3.*/site-packages/six.py")):
+    if not twin_environments():
         # no twin yet: an A/A session of the six rows, not slowed, creates both environments
         status = run_session(CALIBRATION / "sensitivity-aa", sensitivity_selection(SLOWED, numpy=False))
         if status:
             return status
     site = twin_site_packages()
     python = site.parents[2] / "bin" / "python"
-    for name in ("jaxnp_slowdown.py", "jaxnp_slowdown.json", "jaxnp_slowdown.pth"):
-        (site / name).unlink(missing_ok=True)  # a slowdown left installed would calibrate as no change
+    remove_slowdown(site)  # a slowdown left installed would calibrate as no change
     kernels = calibrate_fractions(python, args.slowdown)
     print(f"[calibrate] parts giving {args.slowdown:g}x in one process: "
           + ", ".join(f"{w} {e['fractions']['float32']:.3f} ({e['ratios']['float32']:.3f}x)"
@@ -241,7 +259,7 @@ def cmd_sensitivity(args) -> int:
           flush=True)
     results = CALIBRATION / f"sensitivity-{args.slowdown:g}"
     shutil.copy(HERE / "jaxnp_slowdown.py", site / "jaxnp_slowdown.py")
-    (site / "jaxnp_slowdown.json").write_text(json.dumps(kernels), encoding="utf-8")
+    write_slowdown(site, kernels)
     (site / "jaxnp_slowdown.pth").write_text("import jaxnp_slowdown; jaxnp_slowdown.install_on_import()\n",
                                              encoding="utf-8")
     try:
@@ -252,8 +270,7 @@ def cmd_sensitivity(args) -> int:
             if status:
                 return status
     finally:
-        for name in ("jaxnp_slowdown.py", "jaxnp_slowdown.json", "jaxnp_slowdown.pth"):
-            (site / name).unlink(missing_ok=True)
+        remove_slowdown(site)
     summarise([results], slowed=kernels, threshold=args.threshold)
     for name, entry in kernels.items():
         if "session_ratio" in entry:
