@@ -133,3 +133,27 @@ def test_an_injected_part_is_rescaled_toward_the_slowdown_the_sessions_measured(
     selection = calibrate.sensitivity_selection({"grad": {"implementation": "jax_value_and_grad"}}, numpy=False)
     assert selection == r"\.Grad\.time_run\('jax_value_and_grad', 'M', 'float32'\)$"
     assert "numpy" in calibrate.sensitivity_selection({"grad": {"implementation": "jax_value_and_grad"}})
+
+
+def test_parity_prints_the_suites_speedup_beside_a_plain_scripts(capsys):
+    from types import SimpleNamespace
+
+    calibrate = load_calibrate()
+
+    def row(implementation, release, suite):
+        params = (implementation, "M", "float32")
+        return SimpleNamespace(benchmark="bench_stencils.Stencil2d.time_run", params=params, value=suite,
+                               release=release, param=lambda name: implementation if name == "implementation" else None)
+
+    rows = [(row("numpy", "0.10.2", 60e-3), None), (row("jax_fori", "0.10.2", 12e-3), None),
+            (row("numpy", "0.4.31", 15e-3), None), (row("jax_fori", "0.4.31", 12e-3), None)]
+    plain = {("bench_stencils.Stencil2d.time_run", ("numpy", "M", "float32"), "0.10.2"): [15e-3, 16e-3, 14e-3],
+             ("bench_stencils.Stencil2d.time_run", ("jax_fori", "M", "float32"), "0.10.2"): [12e-3],
+             ("bench_stencils.Stencil2d.time_run", ("numpy", "M", "float32"), "0.4.31"): [15e-3],
+             ("bench_stencils.Stencil2d.time_run", ("jax_fori", "M", "float32"), "0.4.31"): [12e-3]}
+    calibrate.speedup_table(rows, plain)
+    out = capsys.readouterr().out
+    # a suite whose NumPy processes are 4x slow shows JAX 4x further ahead than a user's scripts
+    line = next(line for line in out.splitlines() if "0.10.2" in line and "stencil2d" in line)
+    assert line.split()[2:5] == ["5.00x", "1.25x", "4.00"] and "OUTSIDE" in line
+    assert "1 of 2 within 1.15x" in out

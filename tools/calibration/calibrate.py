@@ -76,7 +76,7 @@ sys.path.insert(0, str(ROOT))
 from jaxnp_results import compare, names  # noqa: E402
 from jaxnp_results.config import RESULTS_DIR  # noqa: E402
 from jaxnp_results.results import BadResults  # noqa: E402
-from jaxnp_results.roles import is_numpy_timing  # noqa: E402
+from jaxnp_results.roles import is_numpy_timing, timed_workload  # noqa: E402
 from jaxnp_results.sessions import read_sessions  # noqa: E402
 
 CALIBRATION = ROOT / ".asv" / "calibration"
@@ -329,7 +329,39 @@ def parity_table(session) -> int:
             print(f"JAX {release}: plain against plain (the row's plain processes, odd against even): "
                   f"{inside} of {len(floor)} rows within 1.15x ({inside / len(floor):.0%}), "
                   f"range {min(floor):.2f} to {max(floor):.2f}")
+    speedup_table(rows, plain)
     return 0
+
+
+def speedup_table(rows, plain) -> None:
+    """Per workload and release, the JAX/NumPy speedup (the reference's time over the compiled
+    implementation's) from the suite's processes and from the plain processes, side by side: the
+    speedup a user's own two scripts show, against the suite's."""
+    times: dict[tuple, dict[str, tuple[float, float]]] = {}
+    for m, _ in rows:
+        workload = timed_workload(m.benchmark)
+        if workload is None:
+            continue
+        role = {workload.reference.name: "reference", workload.compiled.name: "compiled"}.get(
+            m.param("implementation"))
+        if role:
+            values = plain[(m.benchmark, m.params, m.release)]
+            times.setdefault((workload.name, m.release), {})[role] = (m.value, statistics.median(values))
+    ratios = []
+    print("JAX/NumPy speedup (NumPy reference over compiled JAX): suite, plain script, suite/plain")
+    for (workload, release), pair in sorted(times.items()):
+        if len(pair) != 2:
+            continue
+        suite = pair["reference"][0] / pair["compiled"][0]
+        script = pair["reference"][1] / pair["compiled"][1]
+        ratios.append(suite / script)
+        print(f"  {release:<8} {workload:<42} {suite:8.2f}x {script:8.2f}x  {suite / script:5.2f}"
+              f"{'  OUTSIDE 1.15x' if not 1 / 1.15 <= suite / script <= 1.15 else ''}")
+    if ratios:
+        inside = sum(1 / 1.15 <= r <= 1.15 for r in ratios)
+        print(f"speedups: {inside} of {len(ratios)} within 1.15x of a plain script's "
+              f"({inside / len(ratios):.0%}); suite/plain median {statistics.median(ratios):.3f}, "
+              f"range {min(ratios):.2f} to {max(ratios):.2f}")
 
 
 def plain_floor(per_row) -> list[float]:
