@@ -42,6 +42,13 @@ FIGURE_SIZE = "M"
 #: ``tools/run-suite.sh`` sets it for the quick pass (a dry run) and for the main job (size M,
 #: one round), so each fits its budget; the full settings, the published history's, do not.
 FEW_SAMPLES = os.environ.get("JAXNP_ASV_FEW_SAMPLES") == "1"
+#: ``JAXNP_ASV_FIGURE_CASES=main``: the figures per case (compile cost, memory, ...) only for each
+#: workload's NumPy reference and compiled JAX implementation, the ones the main job times
+#: (``tools/run-suite.sh`` sets it there: profiling every jitted implementation took half of the
+#: figures' 6.5 minutes); ``all`` (the default, the full run's): every implementation.
+FIGURE_CASES = os.environ.get("JAXNP_ASV_FIGURE_CASES", "all")
+if FIGURE_CASES not in ("all", "main"):
+    raise ValueError(f"JAXNP_ASV_FIGURE_CASES must be 'all' or 'main', not {FIGURE_CASES!r}")
 
 _prepared: dict[tuple, jk.Case] = {}
 
@@ -199,9 +206,10 @@ def figure_with_samples(samples) -> dict:
 
 
 def case_ids(select=lambda workload, impl: True) -> list[str]:
-    """``"workload/implementation"`` for every pair of the registry that ``select`` keeps."""
+    """``"workload/implementation"`` for every pair of the registry that ``select`` keeps (of
+    each workload's reference and compiled implementation only, with ``JAXNP_ASV_FIGURE_CASES=main``)."""
     return [f"{w.name}/{impl.name}" for w in jk.all_workloads() for impl in w.implementations
-            if select(w, impl)]
+            if select(w, impl) and (FIGURE_CASES == "all" or impl in (w.reference, w.compiled))]
 
 
 def split_case_id(case_id: str) -> tuple[jk.Workload, jk.Implementation]:

@@ -2,7 +2,9 @@
 
 import dataclasses
 import importlib
+import os
 import pathlib
+import subprocess
 import sys
 
 import pytest
@@ -88,6 +90,18 @@ def test_figure_benchmarks_name_valid_cases():
     threads = importlib.import_module("benchmarks.bench_threads")
     for case_id in threads.CASES:
         common.split_case_id(case_id)
+
+
+def test_the_main_jobs_figures_are_of_the_implementations_it_times_and_a_bad_setting_is_refused(monkeypatch):
+    everything = set(common.case_ids(lambda w, impl: impl.jit))
+    monkeypatch.setattr(common, "FIGURE_CASES", "main")
+    main = set(common.case_ids(lambda w, impl: impl.jit))
+    assert main == {f"{w.name}/{w.compiled.name}" for w in jk.all_workloads() if w.compiled.jit}
+    assert main < everything and "fused_chain/jax_jit" in main
+    assert "numpy" in {case.split("/")[1] for case in common.case_ids()}  # the references stay
+    done = subprocess.run([sys.executable, "-c", "import benchmarks.common"], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "JAXNP_ASV_FIGURE_CASES": "mian"})
+    assert done.returncode != 0 and "JAXNP_ASV_FIGURE_CASES must be 'all' or 'main', not 'mian'" in done.stderr
 
 
 def test_speedup_setup_skips_sizes_an_implementation_does_not_run_at():

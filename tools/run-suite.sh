@@ -27,8 +27,9 @@
 # compiled JAX implementation; op-by-op JAX, the variants the claims compare, size L and the
 # speedups are the full selection's (the main job must fit 15 minutes on 2 cores).  The figure
 # benchmarks are measured once per environment by plain asv run, with few samples: compile, memory
-# and machine in the main job, also roofline and threads in the full run; shown per release, never
-# judged between releases (exact byte counts excepted).
+# and machine in the main job (of each workload's NumPy reference and compiled implementation, the
+# ones it times), also roofline and threads, of every implementation, in the full run; shown per
+# release, never judged between releases (exact byte counts excepted).
 # Results accumulate in .asv/results and are never replaced (asv result files append samples; each
 # session is a new file under .asv/results/<machine>/sidebyside/).
 #
@@ -135,7 +136,10 @@ fi
 selection=main
 sizes=M
 figure_modules=(compile memory machine)
-if [[ $mode == full ]]; then selection=full; sizes=M,L; figure_modules=(compile memory roofline threads machine); fi
+figure_cases=main  # the figures of the implementations the selection times
+if [[ $mode == full ]]; then
+  selection=full; sizes=M,L; figure_modules=(compile memory roofline threads machine); figure_cases=all
+fi
 run_args=()
 if [[ -n $shard ]]; then
   run_args+=(--shard "$shard")
@@ -161,7 +165,7 @@ if [[ ${#figure_modules[@]} -gt 0 ]]; then
   figures="^bench_($(IFS='|'; echo "${figure_modules[*]}"))\."
   log "figures once per environment: $figures"
   # --skip-existing: figures already measured at this commit in an environment are kept.
-  JAXNP_ASV_SIZES=$sizes JAXNP_ASV_FEW_SAMPLES=1 "${asv[@]}" run --record-samples --skip-existing --show-stderr \
+  JAXNP_ASV_SIZES=$sizes JAXNP_ASV_FEW_SAMPLES=1 JAXNP_ASV_FIGURE_CASES=$figure_cases "${asv[@]}" run --record-samples --skip-existing --show-stderr \
     --machine "$MACHINE" -a rounds=1 --bench "$figures" "${env_args[@]}" "$commit^!" || status=$((status > 0 ? status : 1))
 fi
 
