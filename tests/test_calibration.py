@@ -135,25 +135,37 @@ def test_an_injected_part_is_rescaled_toward_the_slowdown_the_sessions_measured(
     assert "numpy" in calibrate.sensitivity_selection({"grad": {"implementation": "jax_value_and_grad"}})
 
 
-def test_parity_prints_the_suites_speedup_beside_a_plain_scripts(capsys):
-    from types import SimpleNamespace
+def test_parity_prints_the_suites_speedup_and_claims_beside_a_plain_scripts(capsys):
+    from jaxnp_results.results import Measurement
 
     calibrate = load_calibrate()
+    benchmark = "bench_stencils.Stencil2d.time_run"
+
+    def params(implementation):
+        return (f"'{implementation}'", "'M'", "'float32'")
 
     def row(implementation, release, suite):
-        params = (implementation, "M", "float32")
-        return SimpleNamespace(benchmark="bench_stencils.Stencil2d.time_run", params=params, value=suite,
-                               release=release, param=lambda name: implementation if name == "implementation" else None)
+        return Measurement(machine="m", commit="c", release=release, benchmark=benchmark, params=params(implementation),
+                           param_names=("implementation", "size", "dtype"), unit="seconds", value=suite,
+                           samples=None, ci_99=None, date=0), None
 
-    rows = [(row("numpy", "0.10.2", 60e-3), None), (row("jax_fori", "0.10.2", 12e-3), None),
-            (row("numpy", "0.4.31", 15e-3), None), (row("jax_fori", "0.4.31", 12e-3), None)]
-    plain = {("bench_stencils.Stencil2d.time_run", ("numpy", "M", "float32"), "0.10.2"): [15e-3, 16e-3, 14e-3],
-             ("bench_stencils.Stencil2d.time_run", ("jax_fori", "M", "float32"), "0.10.2"): [12e-3],
-             ("bench_stencils.Stencil2d.time_run", ("numpy", "M", "float32"), "0.4.31"): [15e-3],
-             ("bench_stencils.Stencil2d.time_run", ("jax_fori", "M", "float32"), "0.4.31"): [12e-3]}
+    rows = [row("numpy", "0.10.2", 60e-3), row("jax_fori", "0.10.2", 12e-3),
+            row("numpy", "0.4.31", 15e-3), row("jax_fori", "0.4.31", 12e-3)]
+    plain = {(benchmark, params("numpy"), "0.10.2"): [15e-3, 16e-3, 14e-3],
+             (benchmark, params("jax_fori"), "0.10.2"): [12e-3],
+             (benchmark, params("numpy"), "0.4.31"): [15e-3],
+             (benchmark, params("jax_fori"), "0.4.31"): [12e-3]}
     calibrate.speedup_table(rows, plain)
     out = capsys.readouterr().out
     # a suite whose NumPy processes are 4x slow shows JAX 4x further ahead than a user's scripts
     line = next(line for line in out.splitlines() if "0.10.2" in line and "stencil2d" in line)
     assert line.split()[2:5] == ["5.00x", "1.25x", "4.00"] and "OUTSIDE" in line
     assert "1 of 2 within 1.15x" in out
+    # the claims those figures decide, on the suite's and on the script's times
+    plain[(benchmark, params("numpy"), "0.10.2")] = [10e-3]
+    calibrate.scorecard_table(rows, plain, ["0.4.31", "0.10.2"])
+    out = capsys.readouterr().out.splitlines()
+    fusion = {line.split()[0]: line for line in out if line.split()[1:2] == ["fusion"]}
+    assert fusion["0.4.31"].split()[2:] == ["confirmed", "100%", "confirmed", "100%"]
+    assert fusion["0.10.2"].split()[2:] == ["confirmed", "100%", "refuted", "0%", "CHANGED"]
+    assert any("stencil2d" in line and "5.00x" in line and "0.83x" in line for line in out)

@@ -58,6 +58,7 @@ rows with a verdict and how many rounds the rows took.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import pathlib
@@ -330,6 +331,7 @@ def parity_table(session) -> int:
                   f"{inside} of {len(floor)} rows within 1.15x ({inside / len(floor):.0%}), "
                   f"range {min(floor):.2f} to {max(floor):.2f}")
     speedup_table(rows, plain)
+    scorecard_table(rows, plain, session.labels)
     return 0
 
 
@@ -369,6 +371,33 @@ def plain_floor(per_row) -> list[float]:
     even ones: how closely a plain script agrees with itself minutes apart, the bound on parity."""
     return [statistics.median(values[1::2]) / statistics.median(values[0::2])
             for values in per_row if len(values) >= 4]
+
+
+def scorecard_table(rows, plain, releases) -> None:
+    """Per release, each claim's verdict decided on the suite's times and on the plain processes'
+    (the same rows, the same rules: the claims the parity rows' figures decide), with every
+    figure whose sign differs."""
+    from jaxnp_kernels.report import scorecard
+
+    print("claims scorecard: the suite's figures, a plain script's")
+    for release in releases:
+        suite = [m for m, _ in rows if m.release == release]
+        script = [dataclasses.replace(m, value=statistics.median(plain[(m.benchmark, m.params, m.release)]))
+                  for m in suite]
+        for by_suite, by_script in zip(scorecard.score(suite), scorecard.score(script)):
+            if not by_suite.evidence and not by_script.evidence:
+                continue
+            print(f"  {release:<8} {by_suite.claim:<10} {by_suite.verdict:<12} {share(by_suite):>4}  "
+                  f"{by_script.verdict:<12} {share(by_script):>4}"
+                  f"{'  CHANGED' if by_suite.verdict != by_script.verdict else ''}")
+            for a, b in zip(by_suite.evidence, by_script.evidence):
+                if a.supports != b.supports:
+                    print(f"      {scorecard.mark(a)} {a.workload}: {a.figure}  /  {scorecard.mark(b)} {b.figure}")
+
+
+def share(verdict) -> str:
+    fraction = verdict.support_fraction
+    return "-" if fraction is None else f"{fraction:.0%}"
 
 
 # -- summary ---------------------------------------------------------------------------------
