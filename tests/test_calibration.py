@@ -169,3 +169,24 @@ def test_parity_prints_the_suites_speedup_and_claims_beside_a_plain_scripts(caps
     assert fusion["0.4.31"].split()[2:] == ["confirmed", "100%", "confirmed", "100%"]
     assert fusion["0.10.2"].split()[2:] == ["confirmed", "100%", "refuted", "0%", "CHANGED"]
     assert any("stencil2d" in line and "5.00x" in line and "0.83x" in line for line in out)
+
+
+def test_the_slowdown_hook_goes_into_both_environments_and_slows_only_the_twin(tmp_path, monkeypatch):
+    calibrate = load_calibrate()
+    monkeypatch.setattr(calibrate, "ENV_DIR", tmp_path)
+    sites = {}
+    for name, requirements in (("twin", {"jax": "0.10.2", "six": "1.17.0"}), ("plain", {"jax": "0.10.2"}),
+                               ("old", {"jax": "0.4.31"})):
+        sites[name] = tmp_path / name / "lib" / "python3.11" / "site-packages"
+        sites[name].mkdir(parents=True)
+        (tmp_path / name / "asv-env-info.json").write_text(json.dumps({"requirements": requirements}))
+    (sites["twin"] / "six.py").write_text("")
+    assert calibrate.twin_site_packages() == sites["twin"]
+    assert calibrate.original_site_packages(sites["twin"]) == sites["plain"]
+    calibrate.install_slowdown(sites["plain"], {})
+    calibrate.install_slowdown(sites["twin"], {"grad": {"implementation": "jax_value_and_grad"}})
+    assert json.loads((sites["plain"] / "jaxnp_slowdown.json").read_text()) == {}
+    assert "grad" in json.loads((sites["twin"] / "jaxnp_slowdown.json").read_text())
+    assert (sites["plain"] / "jaxnp_slowdown.pth").read_text() == (sites["twin"] / "jaxnp_slowdown.pth").read_text()
+    calibrate.remove_slowdown(sites["plain"])
+    assert not any(sites["plain"].glob("jaxnp_slowdown*")) and any(sites["twin"].glob("jaxnp_slowdown*"))

@@ -18,7 +18,7 @@ matmul, switched on and off at random intervals of 10 to 40 s, by pid) runs for 
 session.  Then it prints the summary.
 
 ``sensitivity`` installs a test-only module (``jaxnp_slowdown.py``, loaded by a ``.pth``
-file) into the twin environment only: it makes six JAX kernels of different kinds (a
+file) into both environments, and only in the twin does it make six JAX kernels of different kinds (a
 tiny-body loop, a fused elementwise chain, a scatter (a weighted histogram), a small batched solve, a control-flow
 kernel, a derivative: :data:`SLOWED`) also compute their result on a part of their work, the
 part's size calibrated in one process first so that the kernel takes ``--slowdown`` times as
@@ -128,7 +128,7 @@ def cmd_aa(args) -> int:
 
 # -- sensitivity -------------------------------------------------------------------------------
 
-#: What ``sensitivity`` installs into the twin's site-packages, and removes again.
+#: What ``sensitivity`` installs into both environments' site-packages, and removes again.
 SLOWDOWN_FILES = ("jaxnp_slowdown.py", "jaxnp_slowdown.json", "jaxnp_slowdown.pth")
 
 
@@ -154,6 +154,27 @@ def twin_site_packages() -> pathlib.Path:
     if len(found) != 1:
         raise SystemExit(f"expected one twin environment in {ENV_DIR}, found {found}")
     return found[0]
+
+
+def original_site_packages(twin: pathlib.Path) -> pathlib.Path:
+    """site-packages of the environment the twin is a twin of: the same requirements but ``six``."""
+    def requirements(site):
+        info = site.parents[2] / "asv-env-info.json"
+        return json.loads(info.read_text()).get("requirements", {}) if info.exists() else None
+
+    wanted = {name: version for name, version in requirements(twin).items() if name != "six"}
+    found = [p for p in ENV_DIR.glob("*/lib/python3.*/site-packages") if requirements(p) == wanted]
+    if len(found) != 1:
+        raise SystemExit(f"expected one environment in {ENV_DIR} with {wanted}, found {found}")
+    return found[0]
+
+
+def install_slowdown(site: pathlib.Path, kernels: dict) -> None:
+    """The slowdown module, its ``.pth`` hook and the parts to slow (``{}``: none) in ``site``."""
+    shutil.copy(HERE / "jaxnp_slowdown.py", site / "jaxnp_slowdown.py")
+    write_slowdown(site, kernels)
+    (site / "jaxnp_slowdown.pth").write_text("import jaxnp_slowdown; jaxnp_slowdown.install_on_import()\n",
+                                             encoding="utf-8")
 
 
 def calibrate_fractions(python: pathlib.Path, target: float) -> dict:
@@ -251,18 +272,20 @@ def cmd_sensitivity(args) -> int:
         if status:
             return status
     site = twin_site_packages()
+    original = original_site_packages(site)
     python = site.parents[2] / "bin" / "python"
     remove_slowdown(site)  # a slowdown left installed would calibrate as no change
+    remove_slowdown(original)
     kernels = calibrate_fractions(python, args.slowdown)
     print(f"[calibrate] parts giving {args.slowdown:g}x in one process: "
           + ", ".join(f"{w} {e['fractions']['float32']:.3f} ({e['ratios']['float32']:.3f}x)"
                       for w, e in kernels.items()),
           flush=True)
     results = CALIBRATION / f"sensitivity-{args.slowdown:g}"
-    shutil.copy(HERE / "jaxnp_slowdown.py", site / "jaxnp_slowdown.py")
-    write_slowdown(site, kernels)
-    (site / "jaxnp_slowdown.pth").write_text("import jaxnp_slowdown; jaxnp_slowdown.install_on_import()\n",
-                                             encoding="utf-8")
+    # Both environments start the same way, the hook imported at start-up; only the twin's slows
+    # anything (a NumPy row may not tell them apart by what the hook's import left in the allocator).
+    install_slowdown(original, {})
+    install_slowdown(site, kernels)
     try:
         if args.verify:
             kernels = verify_in_session(kernels, args.slowdown, site, args.verify)
@@ -272,6 +295,7 @@ def cmd_sensitivity(args) -> int:
                 return status
     finally:
         remove_slowdown(site)
+        remove_slowdown(original)
     summarise([results], slowed=kernels, threshold=args.threshold)
     for name, entry in kernels.items():
         if "session_ratio" in entry:
