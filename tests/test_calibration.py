@@ -190,3 +190,10 @@ def test_the_slowdown_hook_goes_into_both_environments_and_slows_only_the_twin(t
     assert (sites["plain"] / "jaxnp_slowdown.pth").read_text() == (sites["twin"] / "jaxnp_slowdown.pth").read_text()
     calibrate.remove_slowdown(sites["plain"])
     assert not any(sites["plain"].glob("jaxnp_slowdown*")) and any(sites["twin"].glob("jaxnp_slowdown*"))
+
+
+def test_the_cache_calibration_without_an_environment_of_the_release_exits_2_naming_it(tmp_path):
+    done = subprocess.run([sys.executable, str(CALIBRATION / "calibrate.py"), "cache", "fused_chain/jax_jit",
+                           "--release", "0.10.2", "--env-dir", str(tmp_path)], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 2
+    assert f"no environment of JAX 0.10.2 in {tmp_path}" in done.stderr and "Traceback" not in done.stderr

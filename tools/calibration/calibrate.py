@@ -8,6 +8,7 @@ Run with the tools' Python (``.venv/asv/bin/python``, set up by tools/run-suite.
     python tools/calibration/calibrate.py summary DIR [DIR ...]           resolution and verdicts per session
     python tools/calibration/calibrate.py steadiness DIR_A DIR_B          two runs of one commit, apart
     python tools/calibration/calibrate.py reproducers [DIR] [--runs 2]    the verdicts' scripts, outside the suite
+    python tools/calibration/calibrate.py cache W/IMPL [...] [--pairs 8]  timings with the compilation cache and without
 
 ``aa`` measures the newest matrix release against a twin of itself (the same release in a
 second environment, distinct to asv by a harmless extra pin) through the whole pipeline,
@@ -50,6 +51,11 @@ processes, as a user who runs the script once gets): per verdict the suite's rat
 scripts' (median over median), and whether the script shows the same direction within 30% of
 the suite's ratio.
 
+``cache`` times cases in fresh plain processes of one release's environment, alternating in
+random order, with JAX's persistent compilation cache (filled by a first process, so the
+executable is loaded, as in most of the suite's measuring processes) and without it (compiled
+in the process, as in a user's script).
+
 ``summary`` prints, for every session under the directories, its JAX and NumPy rows'
 interval widths (high over low: median, quartiles, shares at most 1.15x and 1.25x), the
 rows with a verdict and how many rounds the rows took.
@@ -69,6 +75,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -81,6 +88,9 @@ from jaxnp_results.roles import is_numpy_timing, timed_workload  # noqa: E402
 from jaxnp_results.sessions import read_sessions  # noqa: E402
 
 CALIBRATION = ROOT / ".asv" / "calibration"
+#: A plain process's variables: the environments' own (asv.conf.json's matrix), nothing else.
+PLAIN_VARIABLES = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2", "OMP_NUM_THREADS": "2",
+                   "OPENBLAS_NUM_THREADS": "2", "MKL_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"}
 ENV_DIR = ROOT / ".asv" / "calibration-env"
 HERE = pathlib.Path(__file__).resolve().parent
 #: The six slowed kernels: what part of each one's work is done again (jaxnp_slowdown.py).
@@ -182,8 +192,7 @@ def calibrate_fractions(python: pathlib.Path, target: float) -> dict:
     code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); import jaxnp_slowdown, json; "
             f"print(json.dumps(jaxnp_slowdown.calibrate({SLOWED!r}, {target})))")
     out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True,
-                         env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2", "OMP_NUM_THREADS": "2",
-                              "OPENBLAS_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"})
+                         env=PLAIN_VARIABLES)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -424,6 +433,42 @@ def share(verdict) -> str:
     return "-" if fraction is None else f"{fraction:.0%}"
 
 
+# -- the persistent compilation cache ------------------------------------------------------------
+
+def cmd_cache(args) -> int:
+    """Fresh plain processes of one case, alternating in random order: with JAX's persistent
+    compilation cache (a directory one process filled first, so the executable is loaded, as in
+    most of the suite's measuring processes) and without it (compiled in the process, as in a
+    user's script).  Per case the medians, ranges and the loaded/compiled ratio."""
+    python = next((info.parent / "bin" / "python" for info in sorted(args.env_dir.glob("*/asv-env-info.json"))
+                   if json.loads(info.read_text()).get("requirements", {}).get("jax") == args.release
+                   and "six" not in json.loads(info.read_text())["requirements"]), None)
+    if python is None:
+        print(f"no environment of JAX {args.release} in {args.env_dir} (calibrate.py aa or parity creates one)",
+              file=sys.stderr)
+        return 2
+    rng = random.Random(0)
+    for case in args.cases:
+        workload, _, implementation = case.partition("/")
+        command = [str(python), "-m", "jaxnp_kernels", "time", workload, "--impl", implementation, "--size", "M",
+                   "--dtype", "float32", "--json"]
+        with tempfile.TemporaryDirectory(prefix="jaxnp-cache-") as cache:
+            cached = {**PLAIN_VARIABLES, "JAX_COMPILATION_CACHE_DIR": cache,
+                      "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0", "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
+            times = {"loaded": [], "compiled": []}
+            subprocess.run(command, env=cached, check=True, capture_output=True)  # fills the cache
+            for _ in range(args.pairs):
+                for kind in rng.sample(sorted(times), 2):
+                    done = subprocess.run(command, env=cached if kind == "loaded" else PLAIN_VARIABLES, check=True,
+                                          capture_output=True, text=True)
+                    times[kind].append(json.loads(done.stdout.strip().splitlines()[-1])["median_seconds"])
+        loaded, compiled = (statistics.median(times[k]) for k in ("loaded", "compiled"))
+        print(f"{case}: loaded {loaded * 1e3:.4g} ms ({min(times['loaded']) * 1e3:.4g} to "
+              f"{max(times['loaded']) * 1e3:.4g}), compiled {compiled * 1e3:.4g} ms ({min(times['compiled']) * 1e3:.4g} "
+              f"to {max(times['compiled']) * 1e3:.4g}), loaded/compiled {loaded / compiled:.3f}", flush=True)
+    return 0
+
+
 # -- summary ---------------------------------------------------------------------------------
 
 def _quantile(values, p):
@@ -640,6 +685,13 @@ def main(argv=None) -> int:
     p.add_argument("--env-dir", type=pathlib.Path, default=ENV_DIR,
                    help="the environments (default .asv/calibration-env)")
     p.set_defaults(func=cmd_parity)
+    p = sub.add_parser("cache")
+    p.add_argument("cases", nargs="+", metavar="WORKLOAD/IMPLEMENTATION")
+    p.add_argument("--release", default="0.10.2", help="the JAX release of the environment (default 0.10.2)")
+    p.add_argument("--pairs", type=int, default=8, help="processes with and without the cache, each (default 8)")
+    p.add_argument("--env-dir", type=pathlib.Path, default=ENV_DIR,
+                   help="the environments (default .asv/calibration-env)")
+    p.set_defaults(func=cmd_cache)
     p = sub.add_parser("summary")
     p.add_argument("dirs", nargs="+", type=pathlib.Path)
     p.add_argument("--rows", action="store_true", help="every row's interval too")
