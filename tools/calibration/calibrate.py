@@ -168,12 +168,9 @@ def twin_site_packages() -> pathlib.Path:
 
 def original_site_packages(twin: pathlib.Path) -> pathlib.Path:
     """site-packages of the environment the twin is a twin of: the same requirements but ``six``."""
-    def requirements(site):
-        info = site.parents[2] / "asv-env-info.json"
-        return json.loads(info.read_text()).get("requirements", {}) if info.exists() else None
-
-    wanted = {name: version for name, version in requirements(twin).items() if name != "six"}
-    found = [p for p in ENV_DIR.glob("*/lib/python3.*/site-packages") if requirements(p) == wanted]
+    requirements = dict(environments(ENV_DIR))
+    wanted = {name: version for name, version in requirements.get(twin.parents[2], {}).items() if name != "six"}
+    found = [p for p in ENV_DIR.glob("*/lib/python3.*/site-packages") if requirements.get(p.parents[2]) == wanted]
     if len(found) != 1:
         raise SystemExit(f"expected one environment in {ENV_DIR} with {wanted}, found {found}")
     return found[0]
@@ -440,9 +437,8 @@ def cmd_cache(args) -> int:
     compilation cache (a directory one process filled first, so the executable is loaded, as in
     most of the suite's measuring processes) and without it (compiled in the process, as in a
     user's script).  Per case the medians, ranges and the loaded/compiled ratio."""
-    python = next((info.parent / "bin" / "python" for info in sorted(args.env_dir.glob("*/asv-env-info.json"))
-                   if json.loads(info.read_text()).get("requirements", {}).get("jax") == args.release
-                   and "six" not in json.loads(info.read_text())["requirements"]), None)
+    python = next((directory / "bin" / "python" for directory, requirements in environments(args.env_dir)
+                   if requirements.get("jax") == args.release and "six" not in requirements), None)
     if python is None:
         print(f"no environment of JAX {args.release} in {args.env_dir} (calibrate.py aa or parity creates one)",
               file=sys.stderr)
@@ -634,12 +630,18 @@ def cmd_reproducers(args) -> int:
     return 0
 
 
-def _environment_python(env_dir: pathlib.Path, requirements: dict) -> pathlib.Path | None:
-    """The Python of the asv environment with these requirements (asv names its directories by a
+def environments(env_dir: pathlib.Path) -> list[tuple[pathlib.Path, dict]]:
+    """Each asv environment in ``env_dir`` with its requirements (asv names its directories by a
     hash and records the requirements in ``asv-env-info.json``)."""
-    for info in sorted(env_dir.glob("*/asv-env-info.json")):
-        if json.loads(info.read_text()).get("requirements") == requirements:
-            return (info.parent / "bin" / "python").absolute()  # the scripts run in another directory
+    return [(info.parent, json.loads(info.read_text()).get("requirements", {}))
+            for info in sorted(env_dir.glob("*/asv-env-info.json"))]
+
+
+def _environment_python(env_dir: pathlib.Path, requirements: dict) -> pathlib.Path | None:
+    """The Python of the asv environment with these requirements."""
+    for directory, found in environments(env_dir):
+        if found == requirements:
+            return (directory / "bin" / "python").absolute()  # the scripts run in another directory
     return None
 
 
