@@ -197,3 +197,16 @@ def test_the_cache_calibration_without_an_environment_of_the_release_exits_2_nam
                            "--release", "0.10.2", "--env-dir", str(tmp_path)], capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 2
     assert f"no environment of JAX 0.10.2 in {tmp_path}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_process_the_calibration_runs_that_fails_exits_2_naming_it(tmp_path):
+    # an environment whose Python fails: the cache run names the command and its last words
+    env = tmp_path / "e1"
+    (env / "bin").mkdir(parents=True)
+    (env / "bin" / "python").write_text("#!/bin/sh\necho 'no such workload: nope' >&2\nexit 3\n")
+    (env / "bin" / "python").chmod(0o755)
+    (env / "asv-env-info.json").write_text(json.dumps({"requirements": {"jax": "0.10.2"}}))
+    done = subprocess.run([sys.executable, str(CALIBRATION / "calibrate.py"), "cache", "nope/jax_jit",
+                           "--env-dir", str(tmp_path), "--pairs", "1"], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "exit 3 from" in done.stderr and "no such workload: nope" in done.stderr

@@ -720,6 +720,12 @@ def main(argv=None) -> int:
     except BadResults as error:  # a directory that is not asv results, a damaged file: named, exit 2
         print(f"calibrate.py: {error}", file=sys.stderr)
         return 2
+    except subprocess.CalledProcessError as error:  # a process it ran failed: its command and last words
+        print(f"calibrate.py: exit {error.returncode} from {' '.join(map(str, error.cmd))}", file=sys.stderr)
+        if error.stderr:
+            text = error.stderr if isinstance(error.stderr, str) else error.stderr.decode(errors="replace")
+            print("\n".join(text.strip().splitlines()[-5:]), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
