@@ -120,13 +120,14 @@ def run_session(results_dir: pathlib.Path, selection: str, releases=("newest",),
 # -- A/A ------------------------------------------------------------------------------------------
 
 def cmd_aa(args) -> int:
-    results = CALIBRATION / ("aa-neighbour" if args.neighbour else "aa-quiet")
+    results = CALIBRATION / (("aa-neighbour" if args.neighbour else "aa-quiet") + (f"-{args.rounds}" if args.rounds else ""))
+    extra = ("--rounds", str(args.rounds), "--most-rounds", str(args.rounds)) if args.rounds else ()
     neighbour = None
     if args.neighbour:
         neighbour = subprocess.Popen([sys.executable, str(HERE / "neighbour.py"), "--seed",
                                       str(random.randrange(1 << 30))])
     try:
-        status = run_session(results, args.selection)
+        status = run_session(results, args.selection, extra=extra)
     finally:
         if neighbour is not None:
             neighbour.terminate()
@@ -668,6 +669,8 @@ def main(argv=None) -> int:
     p = sub.add_parser("aa")
     p.add_argument("--neighbour", action="store_true", help="with the adversarial neighbour (neighbour.py)")
     p.add_argument("--selection", default="calibration")
+    p.add_argument("--rounds", type=int, metavar="N",
+                   help="every block measured in N rounds, none extended (the looks replayed afterwards: replay)")
     p.set_defaults(func=cmd_aa)
     p = sub.add_parser("sensitivity")
     p.add_argument("--slowdown", type=float, default=1.2)
