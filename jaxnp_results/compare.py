@@ -25,10 +25,13 @@ the 9th largest of the 55 Walsh averages (coverage 1 - 50/1024); 5 rounds or few
 a verdict.  (Until 2026-12-06 the alpha was 0.005: the A/A runs then flagged none of 328
 rows, and the JAX rows' intervals were too wide to resolve 20%; at 0.05 they flag at most
 1% of rows, docs/measurement.md.)  A block still *unresolved* after its
-rounds (:func:`resolved`: neither a verdict nor an interval inside the threshold) is
-extended by the runner, and each extension is judged at half the previous alpha
-(:func:`look_alpha`), so that a row with no change gets a verdict with probability below
-``2 * alpha`` however it was extended.
+rounds (:func:`resolved`: neither a verdict nor an interval inside the threshold and at most as
+wide as it, i.e. one that tells a change of the threshold's size from none) is extended by the
+runner, 5 rounds at a time up to 20, and each extension is judged at the same alpha
+(:func:`look_alpha`, ``LOOK_STEP``): the A/A runs, which replay any such rule look by look on
+sessions measured at 20 rounds, put its false positives at about 0.5% of rows; halving the alpha
+at each look (a Bonferroni bound of ``2 * alpha``, the rule until 2026-12-07) left the JAX rows
+beside a busy neighbour too wide to resolve 20%.
 
 Values measured at different times (two asv result files, no common session) are never
 judged, however far apart: they are "measured apart", with their ratio shown.  The one
@@ -119,11 +122,16 @@ def judge(worse_low: float, worse_high: float, threshold: float) -> str:
     return NO_CHANGE
 
 
-def look_alpha(alpha: float, look: int) -> float:
-    """The alpha of a block's ``look``-th extension: ``alpha`` at the first look, half of the
-    previous one at each later look, so that however often a block is extended the chance
-    that a row with no change gets a verdict stays below ``2 * alpha`` (Bonferroni)."""
-    return alpha / 2 ** max(0, look)
+#: Each extension of a block is judged at the previous look's alpha times this: 1, every look at
+#: the first look's alpha (docs/measurement.md, section 4: what the A/A replay measured for 0.5,
+#: 0.75 and 1).
+LOOK_STEP = 1.0
+
+
+def look_alpha(alpha: float, look: int, step: float = LOOK_STEP) -> float:
+    """The alpha of a block's ``look``-th extension: ``alpha`` at the first look, the previous
+    look's times ``step`` at each later one."""
+    return alpha * step ** max(0, look)
 
 
 def round_ratios(old: Measurement, new: Measurement) -> list[float]:
@@ -138,26 +146,30 @@ def round_ratios(old: Measurement, new: Measurement) -> list[float]:
             for r, samples in zip(new.rounds, turns(new)) if r in olds]
 
 
-def estimate(old: Measurement, new: Measurement, alpha=DEFAULT_ALPHA):
+def estimate(old: Measurement, new: Measurement, alpha=DEFAULT_ALPHA, step=LOOK_STEP):
     """The ratio new/old with its interval: paired by round when both were measured in rounds
     (:func:`.stats.paired_ratio_interval`), otherwise process against process
     (:func:`.stats.ratio_interval`)."""
     if old.rounds is not None and new.rounds is not None:
-        return paired_ratio_interval(round_ratios(old, new), look_alpha(alpha, max(old.look, new.look)))
+        return paired_ratio_interval(round_ratios(old, new), look_alpha(alpha, max(old.look, new.look), step))
     return ratio_interval(old.samples, new.samples, alpha)
 
 
-def resolved(old: Measurement, new: Measurement, threshold=DEFAULT_THRESHOLD, alpha=DEFAULT_ALPHA) -> bool:
+def resolved(old: Measurement, new: Measurement, threshold=DEFAULT_THRESHOLD, alpha=DEFAULT_ALPHA,
+             step=LOOK_STEP, widest=None) -> bool:
     """Whether the pair's interval decides: a verdict, or a change shown smaller than ``threshold``
-    (the whole interval between 1/threshold and threshold).  The runner measures more rounds of
-    a block while a pair of its releases is not resolved."""
-    e = estimate(old, new, alpha)
-    if judge(*_worse_interval(e, new.unit), threshold) != NO_CHANGE:
+    (the whole interval between 1/threshold and threshold) by an interval at most ``widest`` wide
+    (high over low; by default the threshold itself: an interval that narrow cannot hold both 1
+    and a change of the threshold's size, so the row resolves such a change).  The runner
+    measures more rounds of a block while a pair of its releases is not resolved."""
+    e = estimate(old, new, alpha, step)
+    if judge(*worse_interval(e, new.unit), threshold) != NO_CHANGE:
         return True
-    return 1 / threshold < e.low and e.high < threshold
+    widest = threshold if widest is None else widest
+    return 1 / threshold < e.low and e.high < threshold and e.high / e.low <= widest
 
 
-def _worse_interval(e, unit: str) -> tuple[float, float]:
+def worse_interval(e, unit: str) -> tuple[float, float]:
     """The interval of the ``worse`` factor (above 1 is worse in the unit's direction)."""
     if higher_is_better(unit):
         return 1 / e.high, (1 / e.low if e.low else math.inf)
@@ -167,7 +179,7 @@ def _worse_interval(e, unit: str) -> tuple[float, float]:
 def _side_by_side(old: Measurement, new: Measurement, threshold, alpha) -> Comparison:
     e = estimate(old, new, alpha)
     worse = 1 / e.ratio if higher_is_better(new.unit) else e.ratio
-    verdict = judge(*_worse_interval(e, new.unit), threshold)
+    verdict = judge(*worse_interval(e, new.unit), threshold)
     return Comparison(old, new, e.ratio, worse, e.p_value, SIDE_BY_SIDE, verdict, (e.low, e.high))
 
 

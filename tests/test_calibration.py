@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 CALIBRATION = REPO / "tools" / "calibration"
@@ -27,6 +28,7 @@ def load_calibrate():
 
     spec = importlib.util.spec_from_file_location("calibrate", CALIBRATION / "calibrate.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while it runs
     spec.loader.exec_module(module)
     return module
 
@@ -210,3 +212,40 @@ def test_a_process_the_calibration_runs_that_fails_exits_2_naming_it(tmp_path):
                            "--env-dir", str(tmp_path), "--pairs", "1"], capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "exit 3 from" in done.stderr and "no such workload: nope" in done.stderr
+
+
+def test_a_replayed_rule_extends_a_row_look_by_look_and_agrees_with_the_report_on_the_first_look():
+    """``calibrate.py replay``: the first 10 rounds of a no-change row are noisy, the next 10 quiet; a
+    rule that stops only at 1.1x wide measures on to 15 and 20 rounds, at the looks' alphas; a row
+    decided at its first look is judged as the report judges it."""
+    import math
+    import random
+
+    from jaxnp_results import compare
+    from jaxnp_results.results import Measurement
+
+    calibrate = load_calibrate()
+
+    def side(release, values):
+        return Measurement("m", "c", release, "bench_x.X.time_run", ("'jax_jit'",), ("implementation",),
+                           "seconds", 1.0, tuple(values), None, 0, "s", rounds=tuple(range(len(values))),
+                           turns=tuple((v,) for v in values), look=0)
+
+    rng = random.Random(2)
+    noisy = [math.exp(rng.gauss(0, 0.08)) for _ in range(10)] + [math.exp(rng.gauss(0, 0.005)) for _ in range(10)]
+    old, new = side("a", [1.0] * 20), side("b", noisy)
+    first, rounds, short = calibrate.replay_row(old, new, calibrate.Rule(step=1, widest=math.inf), 0.05, 1.2)
+    assert (rounds, short, first.verdict) == (10, False, compare.NO_CHANGE)
+    later, rounds, short = calibrate.replay_row(old, new, calibrate.Rule(step=1, widest=1.1), 0.05, 1.2)
+    assert rounds in (15, 20) and not short and later.rounds == rounds
+    assert later.interval[1] / later.interval[0] < first.interval[1] / first.interval[0]
+    # the session measured 10 rounds only: the rule that wanted more says so
+    _, rounds, short = calibrate.replay_row(side("a", [1.0] * 10), side("b", noisy[:10]),
+                                            calibrate.Rule(step=1, widest=1.1), 0.05, 1.2)
+    assert (rounds, short) == (10, True)
+    # a clear regression at the first look: the report's verdict and interval
+    slow = side("b", [1.5 * v for v in noisy[:10]])
+    replayed, rounds, _ = calibrate.replay_row(side("a", [1.0] * 10), slow, calibrate.Rule(), 0.05, 1.2)
+    reported = compare.compare_pair(side("a", [1.0] * 10), slow)
+    assert rounds == 10 and replayed.verdict == reported.verdict == compare.REGRESSION
+    assert replayed.interval == pytest.approx(reported.interval)

@@ -191,12 +191,14 @@ def test_a_round_ratio_pairs_the_samples_of_one_turn():
     assert compare.round_ratios(old, new) == [pytest.approx(1.1)] * 10
 
 
-def test_each_extension_of_a_block_halves_its_alpha():
-    assert [compare.look_alpha(0.005, k) for k in range(3)] == [0.005, 0.0025, 0.00125]
+def test_each_extension_of_a_block_is_judged_at_the_previous_alpha_times_the_step():
+    assert [compare.look_alpha(0.005, k, step=0.5) for k in range(3)] == [0.005, 0.0025, 0.00125]
+    assert [compare.look_alpha(0.05, k, step=1) for k in range(3)] == [0.05, 0.05, 0.05]
+    assert compare.look_alpha(0.05, 2) == pytest.approx(0.05 * compare.LOOK_STEP ** 2)
     # 15 rounds, one look beyond the first: the interval is the wider one of alpha 0.0025
     turns = [[1.0 + 0.01 * ((r * 7) % 5)] * 3 for r in range(15)]
     first = compare.estimate(rounds_side("a", turns), rounds_side("b", turns[::-1]))
-    later = compare.estimate(rounds_side("a", turns, look=1), rounds_side("b", turns[::-1], look=1))
+    later = compare.estimate(rounds_side("a", turns, look=1), rounds_side("b", turns[::-1], look=1), step=0.5)
     assert later.low <= first.low and later.high >= first.high and later.confidence > first.confidence
 
 
@@ -210,3 +212,17 @@ def test_a_pair_is_resolved_by_a_verdict_or_an_interval_inside_the_threshold(lev
     old = rounds_side("a", [[1.0] for _ in range(10)])
     new = rounds_side("b", [[level * math.exp(rng.gauss(0, spread))] for _ in range(10)])
     assert compare.resolved(old, new) is resolved
+
+
+def test_a_no_change_wider_than_the_resolution_aimed_for_is_measured_on():
+    """An interval inside the threshold but wider than ``widest`` cannot yet resolve a change of the
+    threshold's size: with the width rule the block is extended, without it the block stops."""
+    rng = random.Random(6)
+    old = rounds_side("a", [[1.0] for _ in range(10)])
+    new = rounds_side("b", [[math.exp(rng.gauss(0, 0.1))] for _ in range(10)])
+    e = compare.estimate(old, new)
+    assert 1 / 1.2 < e.low and e.high < 1.2 and 1.15 < e.high / e.low < 1.2   # inside the threshold, not narrow
+    assert compare.resolved(old, new)                       # at most as wide as the threshold, 1.2x
+    assert not compare.resolved(old, new, threshold=1.15)   # wider than a 1.15x threshold
+    assert not compare.resolved(old, new, widest=1.08)
+    assert compare.resolved(old, new, widest=math.inf)

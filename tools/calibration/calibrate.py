@@ -545,6 +545,91 @@ def summarise(dirs, slowed=None, threshold=compare.DEFAULT_THRESHOLD, rows_too=F
     return 0
 
 
+# -- replay ------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """A sequential rule replayed on measured rounds: looks at ``first``, ``first + more``, ...
+    ``most`` rounds, each extension judged at the previous look's alpha times ``step``; a "no
+    change" row stops once its interval lies inside the threshold and is at most ``widest`` wide
+    (None: as wide as the threshold; inf: any width; :func:`jaxnp_results.compare.resolved`)."""
+
+    step: float = compare.LOOK_STEP
+    widest: float | None = None
+    first: int = 10
+    more: int = 5
+    most: int = 20
+
+    @classmethod
+    def parse(cls, text: str) -> "Rule":
+        step, _, widest = text.partition(":")
+        try:
+            return cls(float(step), float(widest) if widest else None)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"a rule is STEP[:WIDEST], e.g. 0.5 or 1:1.2, not {text!r}") from None
+
+    def __str__(self) -> str:
+        width = ("at most as wide as the threshold" if self.widest is None else
+                 "at any width" if math.isinf(self.widest) else f"at most {self.widest:g}x wide")
+        return f"alpha x{self.step:g} a look, no change stops {width}"
+
+
+def first_rounds(m, n: int, look: int):
+    """``m`` as if its block had been measured in its first ``n`` rounds only, at its ``look``-th extension."""
+    keep = [i for i, r in enumerate(m.rounds) if r < n]
+    return dataclasses.replace(m, rounds=tuple(m.rounds[i] for i in keep), turns=tuple(m.turns[i] for i in keep),
+                               samples=tuple(m.samples[i] for i in keep), look=look)
+
+
+def replay_row(old, new, rule: Rule, alpha: float, threshold: float):
+    """``(comparison, rounds, short)`` of one row judged look by look as the runner would have;
+    ``short``: the rule asked for more rounds than the session measured."""
+    measured = len(set(old.rounds) & set(new.rounds))
+    n, look = rule.first, 0
+    while True:
+        o, w = first_rounds(old, n, look), first_rounds(new, n, look)
+        decided = compare.resolved(o, w, threshold, alpha, rule.step, rule.widest)
+        if decided or n >= rule.most or n >= measured:
+            e = compare.estimate(o, w, alpha, rule.step)
+            low, high = compare.worse_interval(e, new.unit)
+            comparison = compare.Comparison(o, w, e.ratio, None, e.p_value, compare.SIDE_BY_SIDE,
+                                            compare.judge(low, high, threshold), (e.low, e.high))
+            return comparison, min(n, measured), not decided and n < rule.most
+        n, look = min(rule.most, n + rule.more), look + 1
+
+
+def cmd_replay(args) -> int:
+    """Judge the sessions under DIRS again under each rule, look by look, on their own rounds."""
+    for directory in args.dirs:
+        for session in read_sessions(directory):
+            if len(session.labels) != 2 or not session.in_rounds:
+                continue
+            old_label, new_label = session.labels
+            by_key = {}
+            for m in session.measurements():
+                if m.benchmark.endswith(".time_run") and m.rounds:
+                    by_key.setdefault(m.key, {})[m.release] = m
+            pairs = [(s[old_label], s[new_label]) for s in by_key.values() if len(s) == 2]
+            print(f"{directory.name}/{session.id}: JAX {old_label} vs {new_label}, {len(pairs)} time_run rows, "
+                  f"plan {session.settings.get('plan')}")
+            for rule in args.rule or [Rule()]:  # the suite's own rule
+                replayed = [replay_row(o, n, rule, args.alpha, args.threshold) for o, n in pairs]
+                rows = [c for c, _, _ in replayed]
+                numpy = [c for c in rows if is_numpy_timing(c.measurement)]
+                jax = [c for c in rows if not is_numpy_timing(c.measurement)]
+                rounds = [r for _, r, _ in replayed]
+                short = sum(s for _, _, s in replayed)
+                print(f"  {rule}: rounds a row {statistics.mean(rounds):.1f}"
+                      + (f", {short} rows wanted more rounds than measured" if short else ""))
+                print("    " + widths_line("JAX rows", jax))
+                print("    " + widths_line("NumPy rows", numpy))
+                for c in rows:
+                    if c.verdict != compare.NO_CHANGE:
+                        print(f"    {c.verdict:<11} {c.measurement.label}  {c.ratio:.3g}x "
+                              f"[{c.interval[0]:.3g}, {c.interval[1]:.3g}] {c.rounds} rounds")
+    return 0
+
+
 def cmd_steadiness(args) -> int:
     from jaxnp_results.results import read_results
 
@@ -701,6 +786,15 @@ def main(argv=None) -> int:
     p.add_argument("dirs", nargs="+", type=pathlib.Path)
     p.add_argument("--rows", action="store_true", help="every row's interval too")
     p.set_defaults(func=lambda a: summarise(a.dirs, rows_too=a.rows))
+    p = sub.add_parser("replay")
+    p.add_argument("dirs", nargs="+", type=pathlib.Path)
+    p.add_argument("--rule", type=Rule.parse, action="append", metavar="STEP[:WIDEST]",
+                   help="each look's alpha the previous one's times STEP (the suite's: compare.LOOK_STEP); a "
+                        "no-change row is measured on until its interval is at most WIDEST wide (default: the "
+                        "threshold; inf: any width, the rule until 2026-12-07 with STEP 0.5); repeat to compare")
+    p.add_argument("--alpha", type=float, default=compare.DEFAULT_ALPHA)
+    p.add_argument("--threshold", type=float, default=compare.DEFAULT_THRESHOLD)
+    p.set_defaults(func=cmd_replay)
     p = sub.add_parser("steadiness")
     p.add_argument("dirs", nargs=2, type=pathlib.Path)
     p.set_defaults(func=cmd_steadiness)
