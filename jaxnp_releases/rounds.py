@@ -23,9 +23,9 @@ those seconds cancels: the release verdicts judge those per-round ratios
 The rounds rotate through the CPUs and through each environment's servers, and the order of
 the environments is random per round.  A block starts with ``Plan.rounds`` rounds; while a
 pair of its environments is *unresolved* (its interval neither gives a verdict nor shows the
-change smaller than the threshold), ``Plan.more`` rounds are added, up to ``Plan.most``: a
-sequential design whose looks the verdict pays for with a smaller alpha each
-(:data:`jaxnp_results.compare.LOOKS`).
+change smaller than the threshold with an interval at most as wide as the threshold:
+:func:`jaxnp_results.compare.resolved`), ``Plan.more`` rounds are added, up to ``Plan.most``: a
+sequential design, each look judged at the alpha :func:`jaxnp_results.compare.look_alpha` gives it.
 """
 
 from __future__ import annotations

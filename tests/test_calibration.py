@@ -249,3 +249,13 @@ def test_a_replayed_rule_extends_a_row_look_by_look_and_agrees_with_the_report_o
     reported = compare.compare_pair(side("a", [1.0] * 10), slow)
     assert rounds == 10 and replayed.verdict == reported.verdict == compare.REGRESSION
     assert replayed.interval == pytest.approx(reported.interval)
+
+
+def test_replay_of_a_directory_without_sessions_or_with_a_bad_rule_exits_2_saying_so(tmp_path):
+    done = subprocess.run([sys.executable, str(CALIBRATION / "calibrate.py"), "replay", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "no session of two releases measured in rounds" in done.stderr
+    assert str(tmp_path) in done.stderr
+    done = subprocess.run([sys.executable, str(CALIBRATION / "calibrate.py"), "replay", str(tmp_path),
+                           "--rule", "2:1.2"], capture_output=True, text=True)
+    assert done.returncode == 2 and "0 < STEP <= 1" in done.stderr

@@ -6,6 +6,7 @@ Run with the tools' Python (``.venv/asv/bin/python``, set up by tools/run-suite.
     python tools/calibration/calibrate.py sensitivity [--slowdown 1.2] [--repeat 5]
     python tools/calibration/calibrate.py parity [--releases oldest newest] [--size M]
     python tools/calibration/calibrate.py summary DIR [DIR ...]           resolution and verdicts per session
+    python tools/calibration/calibrate.py replay DIR [--rule STEP[:WIDEST] ...]  sessions judged again under other rules
     python tools/calibration/calibrate.py steadiness DIR_A DIR_B          two runs of one commit, apart
     python tools/calibration/calibrate.py reproducers [DIR] [--runs 2]    the verdicts' scripts, outside the suite
     python tools/calibration/calibrate.py cache W/IMPL [...] [--pairs 8]  timings with the compilation cache and without
@@ -59,6 +60,14 @@ in the process, as in a user's script).
 ``summary`` prints, for every session under the directories, its JAX and NumPy rows'
 interval widths (high over low: median, quartiles, shares at most 1.15x and 1.25x), the
 rows with a verdict and how many rounds the rows took.
+
+``replay`` judges those sessions again, look by look as the runner would have, under each
+``--rule STEP[:WIDEST]`` (default: the suite's own): 10 rounds, then 15 and 20 while the row is
+unresolved, the k-th extension at alpha times STEP^k, a "no change" stopping once its interval is
+inside the threshold and at most WIDEST wide (default: the threshold).  A session measured with
+``aa --rounds 20`` (every block 20 rounds) can be replayed under any rule; a session of the
+runner's own plan only where the rule asks for no more rounds than it took (the rows that
+wanted more are counted).
 """
 
 from __future__ import annotations
@@ -81,6 +90,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from jaxnp_releases.rounds import Plan  # noqa: E402
 from jaxnp_results import compare, names  # noqa: E402
 from jaxnp_results.config import RESULTS_DIR  # noqa: E402
 from jaxnp_results.results import BadResults  # noqa: E402
@@ -556,17 +566,21 @@ class Rule:
 
     step: float = compare.LOOK_STEP
     widest: float | None = None
-    first: int = 10
-    more: int = 5
-    most: int = 20
+    first: int = Plan.rounds
+    more: int = Plan.more
+    most: int = Plan.most
 
     @classmethod
     def parse(cls, text: str) -> "Rule":
         step, _, widest = text.partition(":")
         try:
-            return cls(float(step), float(widest) if widest else None)
+            rule = cls(float(step), float(widest) if widest else None)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"a rule is STEP[:WIDEST], e.g. 0.5 or 1:1.2, not {text!r}") from None
+            rule = None
+        if rule is None or not 0 < rule.step <= 1 or (rule.widest is not None and not rule.widest > 1):
+            raise argparse.ArgumentTypeError(f"a rule is STEP[:WIDEST] with 0 < STEP <= 1 and WIDEST > 1 "
+                                             f"(e.g. 0.5, 1:1.2 or 0.5:inf), not {text!r}")
+        return rule
 
     def __str__(self) -> str:
         width = ("at most as wide as the threshold" if self.widest is None else
@@ -601,9 +615,12 @@ def replay_row(old, new, rule: Rule, alpha: float, threshold: float):
 def cmd_replay(args) -> int:
     """Judge the sessions under DIRS again under each rule, look by look, on their own rounds."""
     for directory in args.dirs:
-        for session in read_sessions(directory):
-            if len(session.labels) != 2 or not session.in_rounds:
-                continue
+        sessions = [s for s in read_sessions(directory) if len(s.labels) == 2 and s.in_rounds]
+        if not sessions:
+            print(f"calibrate.py replay: no session of two releases measured in rounds under {directory}",
+                  file=sys.stderr)
+            return 2
+        for session in sessions:
             old_label, new_label = session.labels
             by_key = {}
             for m in session.measurements():
