@@ -64,7 +64,8 @@ def rule_text(report: Report) -> str:
     """The verdict rule in one sentence, with the report's threshold and alpha."""
     return (f"verdicts only from releases measured side by side (in rounds: one process per release "
             f"measured together, samples in turn; each round one ratio): regression/improvement when the "
-            f"{report.interval_name} of the ratio (narrower alphas for rounds added later) lies beyond "
+            f"{report.interval_name} of the ratio (rounds added, up to 20, while it can neither decide nor "
+            f"resolve a {report.threshold:g}x change) lies beyond "
             f"1.05x and reaches {report.threshold:g}x; exact byte figures judged from 1 MiB; values measured "
             "apart are shown, never judged")
 
