@@ -41,6 +41,7 @@ server with the runner (Linux parent-death signals), so nothing outlives a sessi
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import math
 import os
@@ -171,6 +172,9 @@ class Channel:
 def measure(request: dict) -> int:
     """The measuring process: connect, prepare, answer samples until told to exit."""
     die_with_parent()
+    # A crash (a segmentation fault in a library, an abort) writes the Python stack to the
+    # server's standard error, which the runner quotes in the failure; no cost while running.
+    faulthandler.enable()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(request["socket"])
     channel = Channel(sock)

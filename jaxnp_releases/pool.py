@@ -17,7 +17,8 @@ What a server and its measuring processes write to standard error (JAX's and XLA
 JAX 0.9.2 logs a line for every executable it loads from the compilation cache) goes to a
 file per server in the pool's directory, never to a pipe: a pipe nobody reads fills after
 64 KiB, and then the next measuring process to write a warning blocks for good.  The file's
-tail is quoted when a server fails.
+tail is quoted when a server fails, and when a measuring process dies (a crash leaves its
+Python stack there: the measuring processes enable :mod:`faulthandler`).
 """
 
 from __future__ import annotations
@@ -106,11 +107,13 @@ class Server:
 class Worker:
     """One measuring process, connected."""
 
-    def __init__(self, pid: int, sock: socket.socket, label: str, timeout: float = TIMEOUT):
+    def __init__(self, pid: int, sock: socket.socket, label: str, timeout: float = TIMEOUT,
+                 log_tail=lambda: ""):
         self.pid = pid
         self.sock = sock
         self.label = label
         self.timeout = timeout  # seconds to wait for any answer
+        self.log_tail = log_tail  # the end of its server's standard error, quoted if it dies
         self.reader = sock.makefile("r", encoding="utf-8")
         self.closed = False
 
@@ -122,16 +125,25 @@ class Worker:
             self.kill()
             raise WorkerError(f"no answer within {self.timeout:g} s: ended") from None
         except OSError as error:
-            raise WorkerError(f"the measuring process is gone: {error}") from error
+            raise self._died(f"the measuring process is gone: {error}") from error
         if not line:
-            raise WorkerError("the measuring process ended without an answer")
+            raise self._died("the measuring process ended without an answer")
         return json.loads(line)
 
     def _send(self, message: dict) -> None:
         try:
             self.sock.sendall((json.dumps(message) + "\n").encode())
         except OSError as error:
-            raise WorkerError(f"the measuring process is gone: {error}") from error
+            raise self._died(f"the measuring process is gone: {error}") from error
+
+    def _died(self, what: str) -> WorkerError:
+        """The error for a process that died: the end of its server's standard error (a crash's
+        stack, if it wrote one; nothing when it was killed outright), then ``what`` on the last
+        line (the line a session's summary of failures shows)."""
+        tail = self.log_tail().strip()
+        if not tail:
+            return WorkerError(f"{what} (its server wrote nothing to standard error: killed by a signal?)")
+        return WorkerError(f"the end of its server's standard error:\n{tail}\n{what} (see above)")
 
     def ready(self) -> dict:
         """Wait until prepared: ``{"ready": True, "number", "seconds"}`` or a status with a message."""
@@ -228,7 +240,8 @@ class Pool:
         request = {"op": "spawn", "id": self._next_id, "socket": self.address, "case": case, "number": number}
         pid = self.servers[server].spawn(request)
         sock = self._accept(self._next_id, pid)
-        worker = Worker(pid, sock, self.servers[server].label)
+        log_tail = self.servers[server].log_tail
+        worker = Worker(pid, sock, self.servers[server].label, log_tail=lambda: log_tail(1500))
         self.workers[pid] = worker
         return worker
 

@@ -441,15 +441,17 @@ def _params(benchmark, idx) -> list[str]:
 
 
 def _block_text(sides, process_records, unit) -> str:
-    """``0.4.31: 4.81 ms (10)  0.10.2: 4.79 ms (10)`` for the progress line."""
+    """``0.4.31: 4.81 ms (10)  0.10.2: 4.79 ms (7, 1 failed)`` for the progress line."""
     parts = []
     for side in sides:
-        values = [r["summary"] for r in process_records if r["environment"] == side.env.name
-                  and r["status"] == sessions.OK]
+        mine = [r for r in process_records if r["environment"] == side.env.name]
+        values = [r["summary"] for r in mine if r["status"] == sessions.OK]
+        failed = sum(r["status"] == sessions.FAILED for r in mine)
+        note = f", {failed} failed" if failed else ""
         if not values:
-            parts.append(f"{side.label}: -")
+            parts.append(f"{side.label}: -{f' ({failed} failed)' if failed else ''}")
             continue
         value = statistics.median(values)
         shown = f"{value * 1e3:.3g} ms" if unit == "seconds" else f"{value:.3g}"
-        parts.append(f"{side.label}: {shown} ({len(values)})")
+        parts.append(f"{side.label}: {shown} ({len(values)}{note})")
     return "  ".join(parts)

@@ -15,11 +15,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from jaxnp_releases import rounds
 from jaxnp_releases.pool import Pool, WorkerError
+from jaxnp_releases.runner import _block_text
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 FUSED = {"kind": "time", "workload": "fused_chain", "implementation": "numpy", "size": "S", "dtype": "float32"}
@@ -182,6 +184,27 @@ def test_a_failing_side_stops_and_the_other_goes_on(tmp_path):
         [("env-b", "failed")]                                    # failed once, never measured again
     assert [r["status"] for r in outcome.records if r["environment"] == "env-a"] == ["ok"] * 3
     assert outcome.failed and outcome.failed[0][0] == "b" and "VerificationError" in outcome.failed[0][1]
+    # the session's progress line says so, beside the other side's value
+    shown = _block_text([SimpleNamespace(label=s.label, env=SimpleNamespace(name=s.name)) for s in sides],
+                        outcome.records, "seconds")
+    assert shown.startswith("a: ") and "ms (3)" in shown and shown.endswith("b: - (1 failed)")
+
+
+def test_a_measuring_process_that_crashes_leaves_its_stack_in_the_failure():
+    """A process that dies mid-session (a segmentation fault in a library) is a failure whose
+    message quotes the stack it wrote (the measuring processes enable faulthandler)."""
+    with Pool() as pool:
+        server = pool.add_server(sys.executable, variables(), "x")
+        worker = pool.start(server, FUSED)
+        assert worker.ready()["ready"]
+        os.kill(worker.pid, signal.SIGSEGV)
+        with pytest.raises(WorkerError) as failure:
+            for _ in range(50):  # until the crash has closed its socket
+                worker.sample()
+                time.sleep(0.02)
+    message = str(failure.value)
+    assert "Segmentation fault" in message and "jaxnp_kernels/worker.py" in message
+    assert message.splitlines()[-1].startswith("the measuring process")
 
 
 # Ctrl-C's handler set explicitly: a shell starting the tests in the background leaves SIGINT ignored
