@@ -447,11 +447,10 @@ def _block_text(sides, process_records, unit) -> str:
         mine = [r for r in process_records if r["environment"] == side.env.name]
         values = [r["summary"] for r in mine if r["status"] == sessions.OK]
         failed = sum(r["status"] == sessions.FAILED for r in mine)
-        note = f", {failed} failed" if failed else ""
-        if not values:
-            parts.append(f"{side.label}: -{f' ({failed} failed)' if failed else ''}")
-            continue
-        value = statistics.median(values)
-        shown = f"{value * 1e3:.3g} ms" if unit == "seconds" else f"{value:.3g}"
-        parts.append(f"{side.label}: {shown} ({len(values)}{note})")
+        counts = ([str(len(values))] if values else []) + ([f"{failed} failed"] if failed else [])
+        shown = "-"
+        if values:
+            value = statistics.median(values)
+            shown = f"{value * 1e3:.3g} ms" if unit == "seconds" else f"{value:.3g}"
+        parts.append(f"{side.label}: {shown}" + (f" ({', '.join(counts)})" if counts else ""))
     return "  ".join(parts)
