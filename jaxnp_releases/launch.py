@@ -50,7 +50,8 @@ def new_session(args, config: pathlib.Path, selection):
         raise RunError(str(error)) from error
     shard = Shard.parse(args.shard) if getattr(args, "shard", None) else None
     settings = Settings(plan=plan, seed=args.seed, budget_seconds=args.budget * 60 if args.budget else None,
-                        compile_cache=not args.no_compile_cache, plain=getattr(args, "plain", 0), shard=shard)
+                        compile_cache=not args.no_compile_cache, pin=args.pin == "main",
+                        plain=getattr(args, "plain", 0), shard=shard)
     return SessionRunner(config, args.machine, args.commit, selection, settings,
                    log=lambda text: print(text, flush=True))
 

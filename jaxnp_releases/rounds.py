@@ -9,7 +9,8 @@ forked from that environment's server, all alive together:
 2. they are stopped (SIGSTOP: no thread of theirs runs, not even a thread pool's spinning)
    and each one's main thread is pinned to the same CPU, the round's: on this project's
    2-core virtual machines each CPU's speed flips between two levels 1.6x apart, for seconds
-   at a time, independently of the other's;
+   at a time, independently of the other's (``pin=False``, ``jaxnp-releases run --pin none``:
+   nothing pinned, as in a plain script);
 3. they take their samples in turn, one running while the others are stopped, the order
    reversed every turn (ABBA for two), so a change of the machine's speed falls on all of
    them alike;
@@ -94,8 +95,11 @@ class Outcome:
 
 
 def measure(pool: Pool, sides: list[Side], block: Block, plan: Plan, rng: random.Random, cpus: list[int],
-            write: Callable[[dict], None], unresolved: Callable[[list[dict]], bool]) -> Outcome:
-    """Measure ``block`` in rounds; every process record goes to ``write`` as its round ends."""
+            write: Callable[[dict], None], unresolved: Callable[[list[dict]], bool], pin: bool = True) -> Outcome:
+    """Measure ``block`` in rounds; every process record goes to ``write`` as its round ends.
+
+    ``pin``: each process's main thread pinned to the round's CPU (step 2), or every thread left
+    to the scheduler as in a plain script (the record's ``cpu`` is then None)."""
     active = [True] * len(sides)
     number = None
     samples_per_process = None
@@ -103,7 +107,7 @@ def measure(pool: Pool, sides: list[Side], block: Block, plan: Plan, rng: random
     failed: list[tuple[str, str]] = []
     target, done = plan.rounds, 0
     while done < target and any(active):
-        cpu = cpus[done % len(cpus)]
+        cpu = cpus[done % len(cpus)] if pin else None
         order = [i for i in rng.sample(range(len(sides)), len(sides)) if active[i]]
         running: list[tuple[int, Worker, dict]] = []
         for slot, i in enumerate(order):
@@ -126,7 +130,8 @@ def measure(pool: Pool, sides: list[Side], block: Block, plan: Plan, rng: random
         ready = [(i, w, r) for i, w, r in running if r.get("ready")]
         for _, worker, _ in ready:
             worker.pause()
-            os.sched_setaffinity(worker.pid, {cpu})
+            if cpu is not None:
+                os.sched_setaffinity(worker.pid, {cpu})
         pool.settle()  # the last round's processes are gone before anything is timed
         try:
             samples_per_process = _take_samples(ready, plan, samples_per_process)
@@ -151,7 +156,7 @@ def measure(pool: Pool, sides: list[Side], block: Block, plan: Plan, rng: random
     return Outcome(out, failed, done, number)
 
 
-def _record(block: Block, side: Side, round_: int, slot: int, server: int, cpu: int) -> dict:
+def _record(block: Block, side: Side, round_: int, slot: int, server: int, cpu: int | None) -> dict:
     return {"record": "process", "block": block.index, "benchmark": block.benchmark, "params": block.params,
             "environment": side.name, "round": round_, "slot": slot, "parent": server, "cpu": cpu,
             "status": sessions.OK, "samples": [], "summary": None, "number": None,

@@ -102,6 +102,9 @@ class Settings:
     seed: int | None = None
     budget_seconds: float | None = None
     compile_cache: bool = True
+    #: Each measuring process's main thread pinned to its round's CPU while it samples (so a
+    #: round's processes share the CPU's speed), or every thread left to the scheduler.
+    pin: bool = True
     #: Parity check: after each block, this many fresh ``python -m jaxnp_kernels time`` processes
     #: per environment (a user's own script), recorded beside the block's (never judged).
     plain: int = 0
@@ -267,6 +270,7 @@ class SessionRunner:
                                   "in turn on the round's CPU, a random order reversed every turn",
                          "selection": dataclasses.asdict(self.selection),
                          "compile_cache": self.settings.compile_cache,
+                         "pin": "main thread" if self.settings.pin else "none",
                          "budget_seconds": self.settings.budget_seconds,
                          "shard": self._shard_text(),
                          "blocks_planned": len(self.blocks())},
@@ -343,7 +347,7 @@ class SessionRunner:
                     t0 = time.monotonic()
                     block = rounds.Block(next_block, name, params, cases.case_for(name, params))
                     outcome = rounds.measure(pool, sides, block, plan, block_rng, self.cpus, out.write,
-                                             self._unresolved_check(benchmark, block))
+                                             self._unresolved_check(benchmark, block), pin=self.settings.pin)
                     if self.settings.plain and block.case["kind"] == "time" and not outcome.failed:
                         self._plain_processes(out, block, block_rng)
                     out.write({"record": "block", "block": next_block, "benchmark": name, "params": params,

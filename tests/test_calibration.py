@@ -259,3 +259,18 @@ def test_replay_of_a_directory_without_sessions_or_with_a_bad_rule_exits_2_sayin
     done = subprocess.run([sys.executable, str(CALIBRATION / "calibrate.py"), "replay", str(tmp_path),
                            "--rule", "2:1.2"], capture_output=True, text=True)
     assert done.returncode == 2 and "0 < STEP <= 1" in done.stderr
+
+
+def test_an_unpinned_calibration_passes_pin_none_and_keeps_its_sessions_apart(tmp_path, monkeypatch):
+    """``calibrate.py aa --pin none`` runs its session with ``jaxnp-releases run --pin none`` into
+    a results directory of its own; the default pinning passes nothing and keeps the usual one."""
+    calibrate = load_calibrate()
+    commands = []
+    monkeypatch.setattr(calibrate, "CALIBRATION", tmp_path)
+    monkeypatch.setattr(calibrate.subprocess, "run",
+                        lambda command, **kw: commands.append(command) or subprocess.CompletedProcess(command, 1))
+    assert calibrate.main(["aa", "--pin", "none"]) == 1 and calibrate.main(["aa"]) == 1
+    unpinned, pinned = commands
+    assert unpinned[unpinned.index("--pin") + 1] == "none" and "--pin" not in pinned
+    assert unpinned[unpinned.index("--results-dir") + 1] == str(tmp_path / "aa-quiet-pin-none")
+    assert pinned[pinned.index("--results-dir") + 1] == str(tmp_path / "aa-quiet")

@@ -172,6 +172,23 @@ def test_a_block_in_rounds_pairs_one_process_per_environment_on_one_cpu():
     assert len({rec["number"] for rec in written}) == 1           # the same calls per sample for all
 
 
+def test_a_block_unpinned_leaves_every_thread_to_the_scheduler(monkeypatch):
+    """``pin=False`` (``jaxnp-releases run --pin none``): no process is pinned to any CPU, its
+    records say so, and the rounds are measured as pinned ones are."""
+    pinned = []
+    monkeypatch.setattr(rounds.os, "sched_setaffinity", lambda pid, cpus: pinned.append((pid, cpus)))
+    plan = rounds.Plan(rounds=2, more=1, most=2, samples=3)
+    with Pool() as pool:
+        sides = [rounds.Side("a", "env-a", [pool.add_server(sys.executable, variables(), "a")]),
+                 rounds.Side("b", "env-b", [pool.add_server(sys.executable, variables(), "b")])]
+        block = rounds.Block(0, "bench_elementwise.FusedChain.time_run", ["'numpy'", "'S'", "'float32'"], FUSED)
+        outcome = rounds.measure(pool, sides, block, plan, random.Random(1), [0, 1], lambda r: None,
+                                 unresolved=lambda records: False, pin=False)
+    assert pinned == []
+    assert len(outcome.records) == 4 and {rec["cpu"] for rec in outcome.records} == {None}
+    assert all(rec["status"] == "ok" and rec["summary"] > 0 for rec in outcome.records)
+
+
 def test_a_failing_side_stops_and_the_other_goes_on(tmp_path):
     plan = rounds.Plan(rounds=3, more=1, most=3, samples=3)
     case = dict(FUSED, implementation="jax_jit")

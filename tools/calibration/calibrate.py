@@ -17,7 +17,9 @@ every ``time_run`` at size M in float32 (the ``calibration`` selection), and wri
 ``.asv/calibration/aa-quiet`` (``aa-neighbour`` with ``--neighbour``).  With ``--neighbour``
 an adversarial neighbour (``neighbour.py``: a memory-bandwidth copier and a 2-thread BLAS
 matmul, switched on and off at random intervals of 10 to 40 s, by pid) runs for the whole
-session.  Then it prints the summary.
+session.  Then it prints the summary.  ``aa``, ``sensitivity`` and ``parity`` take ``--pin
+none`` (``jaxnp-releases run --pin none``: no measuring process pinned to a CPU); their
+sessions then go to a directory of their own (``aa-quiet-pin-none``, ...).
 
 ``sensitivity`` installs a test-only module (``jaxnp_slowdown.py``, loaded by a ``.pth``
 file) into both environments, and only in the twin does it make six JAX kernels of different kinds (a
@@ -119,25 +121,36 @@ def releases_command(*args) -> list[str]:
 
 
 def run_session(results_dir: pathlib.Path, selection: str, releases=("newest",), twin=True, env_dir=ENV_DIR,
-                extra=()) -> int:
+                extra=(), pin="main") -> int:
     command = releases_command("run", "--releases", *releases, *(["--twin"] if twin else []),
                                "--selection", selection, "--results-dir", str(results_dir),
-                               "--env-dir", str(env_dir), *extra)
+                               "--env-dir", str(env_dir), *pin_option(pin), *extra)
     print("$ " + " ".join(command), flush=True)
     return subprocess.run(command, cwd=ROOT).returncode
+
+
+def pin_option(pin: str) -> tuple[str, ...]:
+    """``jaxnp-releases run``'s option for a pinning other than its default (the main thread)."""
+    return () if pin == "main" else ("--pin", pin)
+
+
+def pin_suffix(pin: str) -> str:
+    """A results directory's suffix: sessions of another pinning are kept apart."""
+    return "" if pin == "main" else f"-pin-{pin}"
 
 
 # -- A/A ------------------------------------------------------------------------------------------
 
 def cmd_aa(args) -> int:
-    results = CALIBRATION / (("aa-neighbour" if args.neighbour else "aa-quiet") + (f"-{args.rounds}" if args.rounds else ""))
+    results = CALIBRATION / (("aa-neighbour" if args.neighbour else "aa-quiet") + (f"-{args.rounds}" if args.rounds else "")
+                                 + pin_suffix(args.pin))
     extra = ("--rounds", str(args.rounds), "--most-rounds", str(args.rounds)) if args.rounds else ()
     neighbour = None
     if args.neighbour:
         neighbour = subprocess.Popen([sys.executable, str(HERE / "neighbour.py"), "--seed",
                                       str(random.randrange(1 << 30))])
     try:
-        status = run_session(results, args.selection, extra=extra)
+        status = run_session(results, args.selection, extra=extra, pin=args.pin)
     finally:
         if neighbour is not None:
             neighbour.terminate()
@@ -238,7 +251,7 @@ def next_fraction(tried: list[tuple[float, float]], target: float) -> float:
     return min(1.0, (goal - 1) / slope)
 
 
-def verify_in_session(kernels: dict, target: float, site: pathlib.Path, tries: int) -> dict:
+def verify_in_session(kernels: dict, target: float, site: pathlib.Path, tries: int, pin: str = "main") -> dict:
     """Sessions of the slowed rows alone (20 rounds each), every row outside VERIFY_BAND of
     ``target`` rescaled and measured again, up to ``tries`` sessions: the slowdown as a session
     measures it (``session_ratio``), which the one-process calibration only approximates."""
@@ -248,7 +261,7 @@ def verify_in_session(kernels: dict, target: float, site: pathlib.Path, tries: i
     for attempt in range(1, tries + 1):
         write_slowdown(site, kernels)
         status = run_session(results, sensitivity_selection(pending, numpy=False),
-                             extra=("--rounds", "20", "--most-rounds", "20"))
+                             extra=("--rounds", "20", "--most-rounds", "20"), pin=pin)
         if status:
             raise SystemExit(status)
         session = read_sessions(results)[-1]
@@ -298,16 +311,16 @@ def cmd_sensitivity(args) -> int:
           + ", ".join(f"{w} {e['fractions']['float32']:.3f} ({e['ratios']['float32']:.3f}x)"
                       for w, e in kernels.items()),
           flush=True)
-    results = CALIBRATION / f"sensitivity-{args.slowdown:g}"
+    results = CALIBRATION / f"sensitivity-{args.slowdown:g}{pin_suffix(args.pin)}"
     # Both environments start the same way, the hook imported at start-up; only the twin's slows
     # anything (a NumPy row may not tell them apart by what the hook's import left in the allocator).
     install_slowdown(original, {})
     install_slowdown(site, kernels)
     try:
         if args.verify:
-            kernels = verify_in_session(kernels, args.slowdown, site, args.verify)
+            kernels = verify_in_session(kernels, args.slowdown, site, args.verify, args.pin)
         for _ in range(args.repeat):
-            status = run_session(results, sensitivity_selection(SLOWED))
+            status = run_session(results, sensitivity_selection(SLOWED), pin=args.pin)
             if status:
                 return status
     finally:
@@ -325,11 +338,11 @@ def cmd_sensitivity(args) -> int:
 # -- parity --------------------------------------------------------------------------------------
 
 def cmd_parity(args) -> int:
-    results = args.results_dir or CALIBRATION / f"parity-{args.size}"
+    results = args.results_dir or CALIBRATION / f"parity-{args.size}{pin_suffix(args.pin)}"
     if not args.session:
         command = releases_command("run", "--releases", *args.releases, "--selection", f"parity-{args.size}",
                                    "--plain", str(args.plain), "--results-dir", str(results),
-                                   "--env-dir", str(args.env_dir))
+                                   "--env-dir", str(args.env_dir), *pin_option(args.pin))
         print("$ " + " ".join(command), flush=True)
         status = subprocess.run(command, cwd=ROOT).returncode
         if status:
@@ -765,6 +778,12 @@ def _script_seconds(python: pathlib.Path, script: pathlib.Path) -> float:
     return float(match.group(1)) / 1e3
 
 
+def add_pin(p) -> None:
+    p.add_argument("--pin", choices=("main", "none"), default="main",
+                   help="the measuring processes' pinning (jaxnp-releases run --pin; default main); sessions "
+                        "of another go to a results directory of their own (suffix -pin-none)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -773,6 +792,7 @@ def main(argv=None) -> int:
     p.add_argument("--selection", default="calibration")
     p.add_argument("--rounds", type=int, metavar="N",
                    help="every block measured in N rounds, none extended (the looks replayed afterwards: replay)")
+    add_pin(p)
     p.set_defaults(func=cmd_aa)
     p = sub.add_parser("sensitivity")
     p.add_argument("--slowdown", type=float, default=1.2)
@@ -781,6 +801,7 @@ def main(argv=None) -> int:
     p.add_argument("--verify", type=int, default=5, metavar="N",
                    help="sessions of the slowed rows alone that may rescale each injected part until a "
                         "session measures the slowdown (default 5; 0: the one-process calibration only)")
+    add_pin(p)
     p.set_defaults(func=cmd_sensitivity)
     p = sub.add_parser("parity")
     p.add_argument("--releases", nargs="+", default=["oldest", "newest"])
@@ -791,6 +812,7 @@ def main(argv=None) -> int:
                    help="where the session goes (default .asv/calibration/parity-SIZE)")
     p.add_argument("--env-dir", type=pathlib.Path, default=ENV_DIR,
                    help="the environments (default .asv/calibration-env)")
+    add_pin(p)
     p.set_defaults(func=cmd_parity)
     p = sub.add_parser("cache")
     p.add_argument("cases", nargs="+", metavar="WORKLOAD/IMPLEMENTATION")
