@@ -29,7 +29,7 @@ import pathlib
 import sys
 import traceback
 
-from . import matrix
+from . import matrix, rounds
 from .launch import generated_config, new_session, report_outcome
 
 
@@ -110,7 +110,7 @@ def _common(p, run=True):
         p.add_argument("--budget", type=float, help="minutes; combinations that would not fit are left out")
         p.add_argument("--no-compile-cache", action="store_true",
                        help="no persistent compilation cache in the measuring processes")
-        p.add_argument("--pin", choices=("main", "none"), default="main",
+        p.add_argument("--pin", choices=rounds.PINNINGS, default=rounds.PINNINGS[0],
                        help="main (default): each measuring process's main thread pinned to its round's CPU "
                             "while it samples; none: every thread left to the scheduler, as in a plain script")
 

@@ -42,7 +42,7 @@ def new_session(args, config: pathlib.Path, selection):
     """The runner's session of ``config``'s environments with the command's settings (not started)."""
     from .runner import RunError, SessionRunner, Settings, Shard
 
-    from .rounds import Plan
+    from .rounds import PINNINGS, Plan
 
     try:
         plan = Plan(rounds=args.rounds, more=args.more_rounds, most=max(args.rounds, args.most_rounds))
@@ -50,7 +50,7 @@ def new_session(args, config: pathlib.Path, selection):
         raise RunError(str(error)) from error
     shard = Shard.parse(args.shard) if getattr(args, "shard", None) else None
     settings = Settings(plan=plan, seed=args.seed, budget_seconds=args.budget * 60 if args.budget else None,
-                        compile_cache=not args.no_compile_cache, pin=args.pin == "main",
+                        compile_cache=not args.no_compile_cache, pin=args.pin == PINNINGS[0],
                         plain=getattr(args, "plain", 0), shard=shard)
     return SessionRunner(config, args.machine, args.commit, selection, settings,
                    log=lambda text: print(text, flush=True))

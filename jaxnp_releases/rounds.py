@@ -47,6 +47,9 @@ from .pool import Pool, PoolError, Worker, WorkerError
 #: than fit in ``TURN_SECONDS`` of its sampling (asv's repeat = (3, 7, 0.5) in the suite).
 MIN_SAMPLES = 3
 TURN_SECONDS = 0.5
+#: ``jaxnp-releases run --pin``: each process's main thread pinned to the round's CPU (the
+#: default, step 2), or nothing pinned.
+PINNINGS = ("main", "none")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -92,7 +92,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from jaxnp_releases.rounds import Plan  # noqa: E402
+from jaxnp_releases.rounds import PINNINGS, Plan  # noqa: E402
 from jaxnp_results import compare, names  # noqa: E402
 from jaxnp_results.config import RESULTS_DIR  # noqa: E402
 from jaxnp_results.results import BadResults  # noqa: E402
@@ -121,7 +121,7 @@ def releases_command(*args) -> list[str]:
 
 
 def run_session(results_dir: pathlib.Path, selection: str, releases=("newest",), twin=True, env_dir=ENV_DIR,
-                extra=(), pin="main") -> int:
+                extra=(), pin=PINNINGS[0]) -> int:
     command = releases_command("run", "--releases", *releases, *(["--twin"] if twin else []),
                                "--selection", selection, "--results-dir", str(results_dir),
                                "--env-dir", str(env_dir), *pin_option(pin), *extra)
@@ -131,12 +131,12 @@ def run_session(results_dir: pathlib.Path, selection: str, releases=("newest",),
 
 def pin_option(pin: str) -> tuple[str, ...]:
     """``jaxnp-releases run``'s option for a pinning other than its default (the main thread)."""
-    return () if pin == "main" else ("--pin", pin)
+    return () if pin == PINNINGS[0] else ("--pin", pin)
 
 
 def pin_suffix(pin: str) -> str:
     """A results directory's suffix: sessions of another pinning are kept apart."""
-    return "" if pin == "main" else f"-pin-{pin}"
+    return "" if pin == PINNINGS[0] else f"-pin-{pin}"
 
 
 # -- A/A ------------------------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def next_fraction(tried: list[tuple[float, float]], target: float) -> float:
     return min(1.0, (goal - 1) / slope)
 
 
-def verify_in_session(kernels: dict, target: float, site: pathlib.Path, tries: int, pin: str = "main") -> dict:
+def verify_in_session(kernels: dict, target: float, site: pathlib.Path, tries: int, pin: str = PINNINGS[0]) -> dict:
     """Sessions of the slowed rows alone (20 rounds each), every row outside VERIFY_BAND of
     ``target`` rescaled and measured again, up to ``tries`` sessions: the slowdown as a session
     measures it (``session_ratio``), which the one-process calibration only approximates."""
@@ -340,11 +340,8 @@ def cmd_sensitivity(args) -> int:
 def cmd_parity(args) -> int:
     results = args.results_dir or CALIBRATION / f"parity-{args.size}{pin_suffix(args.pin)}"
     if not args.session:
-        command = releases_command("run", "--releases", *args.releases, "--selection", f"parity-{args.size}",
-                                   "--plain", str(args.plain), "--results-dir", str(results),
-                                   "--env-dir", str(args.env_dir), *pin_option(args.pin))
-        print("$ " + " ".join(command), flush=True)
-        status = subprocess.run(command, cwd=ROOT).returncode
+        status = run_session(results, f"parity-{args.size}", releases=args.releases, twin=False,
+                             env_dir=args.env_dir, extra=("--plain", str(args.plain)), pin=args.pin)
         if status:
             return status
     return parity_table(read_sessions(results)[-1])
@@ -779,7 +776,7 @@ def _script_seconds(python: pathlib.Path, script: pathlib.Path) -> float:
 
 
 def add_pin(p) -> None:
-    p.add_argument("--pin", choices=("main", "none"), default="main",
+    p.add_argument("--pin", choices=PINNINGS, default=PINNINGS[0],
                    help="the measuring processes' pinning (jaxnp-releases run --pin; default main); sessions "
                         "of another go to a results directory of their own (suffix -pin-none)")
 
