@@ -165,8 +165,14 @@ def resolved(old: Measurement, new: Measurement, threshold=DEFAULT_THRESHOLD, al
     e = estimate(old, new, alpha, step)
     if judge(*worse_interval(e, new.unit), threshold) != NO_CHANGE:
         return True
+    return shown_smaller(e.low, e.high, threshold, widest)
+
+
+def shown_smaller(low: float, high: float, threshold=DEFAULT_THRESHOLD, widest=None) -> bool:
+    """Whether an interval of a ratio shows the change smaller than ``threshold``: wholly between
+    1/threshold and threshold, and at most ``widest`` wide (high over low; by default the threshold)."""
     widest = threshold if widest is None else widest
-    return 1 / threshold < e.low and e.high < threshold and e.high / e.low <= widest
+    return 1 / threshold < low and high < threshold and high / low <= widest
 
 
 def worse_interval(e, unit: str) -> tuple[float, float]:

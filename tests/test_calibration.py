@@ -274,3 +274,23 @@ def test_an_unpinned_calibration_passes_pin_none_and_keeps_its_sessions_apart(tm
     assert unpinned[unpinned.index("--pin") + 1] == "none" and "--pin" not in pinned
     assert unpinned[unpinned.index("--results-dir") + 1] == str(tmp_path / "aa-quiet-pin-none")
     assert pinned[pinned.index("--results-dir") + 1] == str(tmp_path / "aa-quiet")
+
+
+def test_the_summary_counts_a_row_as_deciding_only_with_a_verdict_or_a_no_change_inside_the_threshold():
+    """A main job's changed rows stop early with wide intervals: the summary says how many rows decide
+    a change of the threshold's size, not only how wide they are."""
+    from jaxnp_results import compare
+
+    calibrate = load_calibrate()
+
+    def row(verdict, low, high):
+        return compare.Comparison(None, None, (low * high) ** 0.5, None, None, "", verdict, (low, high))
+
+    rows = [row(compare.REGRESSION, 1.5, 2.4),      # decided by its verdict, however wide
+            row(compare.NO_CHANGE, 0.95, 1.10),     # inside 1.2 and 1.16x wide: decides a 1.2x change
+            row(compare.NO_CHANGE, 0.88, 1.10),     # inside 1.2 but 1.25x wide: could hide one
+            row(compare.NO_CHANGE, 1.02, 1.22)]     # reaches 1.2 without a verdict
+    line = calibrate.widths_line("JAX rows", rows)
+    assert "1 with a verdict; 2 of 4 decide a 1.2x change" in line
+    # at a 10% threshold the narrow no change no longer decides
+    assert "1 of 4 decide a 1.1x change" in calibrate.widths_line("JAX rows", rows, 1.1)

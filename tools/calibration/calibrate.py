@@ -504,16 +504,23 @@ def is_slowed(c, slowed) -> bool:
                for w, entry in (slowed or {}).items())
 
 
-def widths_line(kind: str, rows) -> str:
+def widths_line(kind: str, rows, threshold: float = compare.DEFAULT_THRESHOLD) -> str:
+    """A kind of rows' interval widths, verdicts and rounds, and how many rows *decide* a change of
+    the threshold's size: a verdict, or a "no change" whose own interval shows the change smaller
+    than the threshold (:func:`jaxnp_results.compare.shown_smaller`, as the runner's rule).  In a
+    session of two real releases the changed rows stop early with wide intervals, so the widths
+    alone understate what the session resolved; the rows that decide do not."""
     widths = [c.interval[1] / c.interval[0] for c in rows]
     if not widths:
         return f"{kind}: no rows"
     judged = sum(c.verdict in (compare.REGRESSION, compare.IMPROVEMENT) for c in rows)
+    decided = sum(c.verdict != compare.NO_CHANGE or compare.shown_smaller(*c.interval, threshold) for c in rows)
     rounds = [c.rounds for c in rows if c.rounds]
     return (f"{kind}: {len(rows)} rows, interval width median {statistics.median(widths):.3f}x (quartiles "
             f"{_quantile(widths, .25):.3f}, {_quantile(widths, .75):.3f}), "
             f"at most 1.15x {sum(w <= 1.15 for w in widths) / len(widths):.0%}, "
-            f"at most 1.25x {sum(w <= 1.25 for w in widths) / len(widths):.0%}; {judged} with a verdict"
+            f"at most 1.25x {sum(w <= 1.25 for w in widths) / len(widths):.0%}; {judged} with a verdict; "
+            f"{decided} of {len(rows)} decide a {threshold:g}x change"
             + (f"; rounds {min(rounds)} to {max(rounds)}, median {statistics.median(rounds):g}" if rounds else ""))
 
 
@@ -541,8 +548,8 @@ def summarise(dirs, slowed=None, threshold=compare.DEFAULT_THRESHOLD, rows_too=F
             minutes = ((session.end or {}).get("ended_at", session.started_at) - session.started_at) / 60000
             print(f"{directory.name}/{session.id}: JAX {old} vs {new}, {len(rows)} time_run rows side by side, "
                   f"{len(judged)} with a verdict; {minutes:.1f} min")
-            print("    " + widths_line("JAX rows", jax))
-            print("    " + widths_line("NumPy rows", numpy))
+            print("    " + widths_line("JAX rows", jax, threshold))
+            print("    " + widths_line("NumPy rows", numpy, threshold))
             for c in judged:
                 low, high = c.interval
                 print(f"    {c.verdict:<11} {c.measurement.label}  {c.ratio:.3g}x [{low:.3g}, {high:.3g}] "
@@ -648,8 +655,8 @@ def cmd_replay(args) -> int:
                 short = sum(s for _, _, s in replayed)
                 print(f"  {rule}: rounds a row {statistics.mean(rounds):.1f}"
                       + (f", {short} rows wanted more rounds than measured" if short else ""))
-                print("    " + widths_line("JAX rows", jax))
-                print("    " + widths_line("NumPy rows", numpy))
+                print("    " + widths_line("JAX rows", jax, args.threshold))
+                print("    " + widths_line("NumPy rows", numpy, args.threshold))
                 for c in rows:
                     if c.verdict != compare.NO_CHANGE:
                         print(f"    {c.verdict:<11} {c.measurement.label}  {c.ratio:.3g}x "
