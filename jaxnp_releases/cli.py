@@ -126,6 +126,10 @@ def parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--releases", nargs="+", required=True)
     p.add_argument("--twin", action="store_true", help="one release against a twin of itself (A/A)")
+    p.add_argument("--threshold", type=float, default=rounds.Plan.threshold,
+                   help="the change each combination must decide: rounds are added (up to --most-rounds) until "
+                        "its interval gives a verdict at this threshold or shows the change smaller and is at "
+                        "most this wide (default %(default)g, the report's; 1.1 for a 10%% question)")
     p.add_argument("--selection", default="main", help="a declared selection (main, full, timings-M) or a "
                    "benchmark pattern")
     p.add_argument("--plain", type=int, default=0, metavar="N",

@@ -45,7 +45,8 @@ def new_session(args, config: pathlib.Path, selection):
     from .rounds import PINNINGS, Plan
 
     try:
-        plan = Plan(rounds=args.rounds, more=args.more_rounds, most=max(args.rounds, args.most_rounds))
+        plan = Plan(rounds=args.rounds, more=args.more_rounds, most=max(args.rounds, args.most_rounds),
+                    threshold=getattr(args, "threshold", Plan.threshold))
     except ValueError as error:
         raise RunError(str(error)) from error
     shard = Shard.parse(args.shard) if getattr(args, "shard", None) else None

@@ -39,7 +39,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from jaxnp_results import sessions
+from jaxnp_results import compare, sessions
 
 from .pool import Pool, PoolError, Worker, WorkerError
 
@@ -54,18 +54,23 @@ PINNINGS = ("main", "none")
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
-    """How many rounds a block takes, and samples per process."""
+    """How many rounds a block takes, and samples per process; ``threshold``: the change a block
+    must decide before it stops early (a verdict at that threshold, or the change shown smaller:
+    :func:`jaxnp_results.compare.resolved`), the report's threshold by default."""
 
     rounds: int = 10
     more: int = 5
     most: int = 20
     samples: int = 7
+    threshold: float = compare.DEFAULT_THRESHOLD
 
     def __post_init__(self):
         if not 1 <= self.rounds <= self.most:
             raise ValueError(f"rounds must lie between 1 and most ({self.most}), got {self.rounds}")
         if self.more < 1 or not MIN_SAMPLES <= self.samples:
             raise ValueError("more must be at least 1 and samples at least 3")
+        if not self.threshold > 1:
+            raise ValueError(f"the threshold must be a factor above 1, got {self.threshold:g}")
 
 
 @dataclasses.dataclass

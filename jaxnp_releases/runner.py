@@ -404,7 +404,7 @@ class SessionRunner:
                 ok = [r for r in process_records if r["environment"] == name and r["status"] == sessions.OK]
                 if ok:
                     by_label[label] = _measurement(self, benchmark, block, label, ok, look)
-            return any(not compare.resolved(by_label[old], by_label[new])
+            return any(not compare.resolved(by_label[old], by_label[new], plan.threshold)
                        for old, new in compare.release_pairs(by_label))
 
         return unresolved

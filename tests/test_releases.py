@@ -250,6 +250,7 @@ def test_a_block_is_appended_to_the_asv_result_and_nothing_recorded_is_lost(tmp_
     (["run", "--releases", "oldest", "newest", "--twin"], "--twin measures one release"),
     (["run", "--releases", "oldest", "newest", "--rounds", "0"], "rounds must lie between 1 and most"),
     (["run", "--releases", "oldest", "newest", "--budget", "-3"], "budget must be a positive"),
+    (["run", "--releases", "oldest", "newest", "--threshold", "0.9"], "threshold must be a factor above 1"),
 ])
 def test_the_runner_refuses_bad_arguments_with_one_line_and_exit_2(args, message, capsys):
     from jaxnp_releases import cli
@@ -257,6 +258,35 @@ def test_the_runner_refuses_bad_arguments_with_one_line_and_exit_2(args, message
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_a_block_asked_a_10_percent_question_measures_on_where_a_20_percent_one_stops():
+    """The runner's rule stops a block once it decides a change of the plan's threshold: ten rounds
+    whose interval, about [1.03, 1.12], shows a change smaller than 1.2 decide the suite's question,
+    not a 10% one (neither a verdict at 1.1 nor shown smaller than it), so at 1.1 it measures on."""
+    import types
+
+    from jaxnp_releases import launch, rounds
+    from jaxnp_releases.runner import SessionRunner
+
+    sides = [types.SimpleNamespace(env=types.SimpleNamespace(name=name), label=label)
+             for name, label in (("env-a", "0.4.31"), ("env-b", "0.10.2"))]
+    block = types.SimpleNamespace(benchmark="bench_x.X.time_run", params=["'jax_jit'"])
+    ratios = [0.98, 1.02, 1.04, 1.06, 1.08, 1.10, 1.12, 1.14, 1.16, 1.05]
+    records = [{"environment": env, "round": r, "status": "ok", "summary": value, "samples": [value] * 3}
+               for r, ratio in enumerate(ratios) for env, value in (("env-a", 1.0), ("env-b", ratio))]
+
+    def unresolved_at(threshold):
+        runner = types.SimpleNamespace(sides=sides, machine_name="m", commit="c", id="s",
+                                       settings=types.SimpleNamespace(plan=rounds.Plan(threshold=threshold)))
+        check = SessionRunner._unresolved_check(runner, {"param_names": ["implementation"], "unit": "seconds"}, block)
+        return check(records)
+
+    assert (unresolved_at(1.2), unresolved_at(1.1)) == (False, True)
+    # jaxnp-releases run --threshold reaches the plan (and so the session's recorded settings)
+    args = types.SimpleNamespace(rounds=10, more_rounds=5, most_rounds=20, threshold=1.1, seed=1, budget=None,
+                                 no_compile_cache=False, pin="main", plain=0, shard=None, machine="m", commit="HEAD")
+    assert launch.new_session(args, REPO / "asv.conf.json", None).settings.plan.threshold == 1.1
 
 
 def test_a_search_pins_its_commit_once_so_a_commit_made_meanwhile_changes_none_of_its_sessions():

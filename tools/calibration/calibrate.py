@@ -34,7 +34,8 @@ sees it and rescale every part outside 1.0 to 1.02 times ``--slowdown``.  (Witho
 environment yet, an A/A session of the six rows, not slowed, creates it first.)  Then it measures ``--repeat`` sessions
 of those six rows and of every workload's NumPy reference (the control), and counts in how
 many sessions each slowed row was caught and any NumPy row was flagged; ``--threshold``
-sets the verdict's threshold (1.1 for a 10% slowdown).
+sets the verdict's threshold (1.1 for a 10% slowdown), and the judged sessions measure each row
+until it decides a change of that size (``jaxnp-releases run --threshold``).
 
 ``parity`` measures every workload's NumPy reference and compiled implementation at
 ``--size`` side by side (one session of the two releases) and, right after each row's rounds,
@@ -319,8 +320,10 @@ def cmd_sensitivity(args) -> int:
     try:
         if args.verify:
             kernels = verify_in_session(kernels, args.slowdown, site, args.verify, args.pin)
+        # the runner measures each row until it decides a change of the verdict's threshold
+        threshold = () if args.threshold == compare.DEFAULT_THRESHOLD else ("--threshold", f"{args.threshold:g}")
         for _ in range(args.repeat):
-            status = run_session(results, sensitivity_selection(SLOWED), pin=args.pin)
+            status = run_session(results, sensitivity_selection(SLOWED), extra=threshold, pin=args.pin)
             if status:
                 return status
     finally:
