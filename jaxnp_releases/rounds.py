@@ -13,7 +13,8 @@ forked from that environment's server, all alive together:
    nothing pinned, as in a plain script);
 3. they take their samples in turn, one running while the others are stopped, the order
    reversed every turn (ABBA for two), so a change of the machine's speed falls on all of
-   them alike;
+   them alike; meanwhile the runner's own thread keeps to the other CPUs, off the one being
+   timed (``_runner_off``);
 4. they exit.
 
 Each process reports the median of its samples (its *summary*, as any process of the suite
@@ -31,6 +32,7 @@ sequential design, each look judged at the alpha :func:`jaxnp_results.compare.lo
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -142,7 +144,8 @@ def measure(pool: Pool, sides: list[Side], block: Block, plan: Plan, rng: random
                 os.sched_setaffinity(worker.pid, {cpu})
         pool.settle()  # the last round's processes are gone before anything is timed
         try:
-            samples_per_process = _take_samples(ready, plan, samples_per_process)
+            with _runner_off(cpu, cpus):
+                samples_per_process = _take_samples(ready, plan, samples_per_process)
         finally:
             for _, worker, _ in running:
                 if worker is not None:
@@ -162,6 +165,27 @@ def measure(pool: Pool, sides: list[Side], block: Block, plan: Plan, rng: random
         if done == target and target < plan.most and any(active) and unresolved(out):
             target = min(plan.most, target + plan.more)
     return Outcome(out, failed, done, number)
+
+
+@contextlib.contextmanager
+def _runner_off(cpu: int | None, cpus: list[int]):
+    """The runner's own thread on the other CPUs while a round's processes on ``cpu`` sample.
+
+    Between samples the runner writes a cue, reads a reply and runs its own Python; on the
+    round's CPU that work would share the timed process's CPU and caches, and a woken process
+    tends to run where its waker ran.  Off it, a NumPy reference of the suite comes as close
+    to a plain script as a plain script to itself (docs/measurement.md, section 4).  Nothing
+    moves when nothing is pinned or no other CPU is allowed."""
+    others = set(cpus) - {cpu} if cpu is not None else set()
+    if not others:
+        yield
+        return
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, others)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
 
 
 def _record(block: Block, side: Side, round_: int, slot: int, server: int, cpu: int | None) -> dict:

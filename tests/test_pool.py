@@ -336,3 +336,30 @@ def test_plain_processes_run_right_after_a_block_and_are_read_back(tmp_path):
     plain = read_session(path).plain
     assert [p["environment"] for p in plain] == ["env-a", "env-a"]
     assert all(p["status"] == "ok" and 0 < p["summary"] < 1 and len(p["samples"]) == 7 for p in plain)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to move the runner off one")
+def test_the_runner_keeps_off_the_cpu_its_round_samples_on(monkeypatch):
+    """While a pinned round's processes take their samples, the runner's own thread (the one
+    writing their cues and reading their replies) is allowed only the other CPUs; before and
+    after, every CPU it had."""
+    allowed = os.sched_getaffinity(0)
+    cpus = sorted(allowed)[:2]
+    seen = []
+    take_samples = rounds._take_samples
+
+    def watched(ready, plan, per_process):
+        seen.append((ready[0][2]["cpu"], os.sched_getaffinity(0)))
+        return take_samples(ready, plan, per_process)
+
+    monkeypatch.setattr(rounds, "_take_samples", watched)
+    plan = rounds.Plan(rounds=2, more=1, most=2, samples=3)
+    with Pool() as pool:
+        sides = [rounds.Side("a", "env-a", [pool.add_server(sys.executable, variables(), "a")]),
+                 rounds.Side("b", "env-b", [pool.add_server(sys.executable, variables(), "b")])]
+        block = rounds.Block(0, "bench_elementwise.FusedChain.time_run", ["'numpy'", "'S'", "'float32'"], FUSED)
+        outcome = rounds.measure(pool, sides, block, plan, random.Random(1), cpus, lambda r: None,
+                                 unresolved=lambda records: False)
+    assert all(rec["status"] == "ok" for rec in outcome.records)
+    assert seen == [(cpus[0], {cpus[1]}), (cpus[1], {cpus[0]})]
+    assert os.sched_getaffinity(0) == allowed
