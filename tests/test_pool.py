@@ -153,14 +153,22 @@ def test_warnings_of_many_measuring_processes_never_block_them(tmp_path):
         assert pool.servers[server].log_tail(200).endswith("Assume version compatibility.\n")
 
 
+#: fused_chain's NumPy reference at size S, as a session's block of it.
+FUSED_BLOCK = rounds.Block(0, "bench_elementwise.FusedChain.time_run", ["'numpy'", "'S'", "'float32'"], FUSED)
+
+
+def two_sides(pool: Pool) -> list:
+    """Two environments of this test's own Python, a server each."""
+    return [rounds.Side("a", "env-a", [pool.add_server(sys.executable, variables(), "a")]),
+            rounds.Side("b", "env-b", [pool.add_server(sys.executable, variables(), "b")])]
+
+
 def test_a_block_in_rounds_pairs_one_process_per_environment_on_one_cpu():
     plan = rounds.Plan(rounds=3, more=1, most=4, samples=4)
     written = []
     with Pool() as pool:
-        sides = [rounds.Side("a", "env-a", [pool.add_server(sys.executable, variables(), "a")]),
-                 rounds.Side("b", "env-b", [pool.add_server(sys.executable, variables(), "b")])]
-        block = rounds.Block(0, "bench_elementwise.FusedChain.time_run", ["'numpy'", "'S'", "'float32'"], FUSED)
-        outcome = rounds.measure(pool, sides, block, plan, random.Random(1), [0, 1], written.append,
+        sides = two_sides(pool)
+        outcome = rounds.measure(pool, sides, FUSED_BLOCK, plan, random.Random(1), [0, 1], written.append,
                                  unresolved=lambda records: len(records) < 7)
     assert outcome.rounds == 4 and outcome.failed == []          # one extension: unresolved after 3 rounds
     assert written == outcome.records and len(written) == 8
@@ -179,10 +187,8 @@ def test_a_block_unpinned_leaves_every_thread_to_the_scheduler(monkeypatch):
     monkeypatch.setattr(rounds.os, "sched_setaffinity", lambda pid, cpus: pinned.append((pid, cpus)))
     plan = rounds.Plan(rounds=2, more=1, most=2, samples=3)
     with Pool() as pool:
-        sides = [rounds.Side("a", "env-a", [pool.add_server(sys.executable, variables(), "a")]),
-                 rounds.Side("b", "env-b", [pool.add_server(sys.executable, variables(), "b")])]
-        block = rounds.Block(0, "bench_elementwise.FusedChain.time_run", ["'numpy'", "'S'", "'float32'"], FUSED)
-        outcome = rounds.measure(pool, sides, block, plan, random.Random(1), [0, 1], lambda r: None,
+        sides = two_sides(pool)
+        outcome = rounds.measure(pool, sides, FUSED_BLOCK, plan, random.Random(1), [0, 1], lambda r: None,
                                  unresolved=lambda records: False, pin=False)
     assert pinned == []
     assert len(outcome.records) == 4 and {rec["cpu"] for rec in outcome.records} == {None}
@@ -355,10 +361,8 @@ def test_the_runner_keeps_off_the_cpu_its_round_samples_on(monkeypatch):
     monkeypatch.setattr(rounds, "_take_samples", watched)
     plan = rounds.Plan(rounds=2, more=1, most=2, samples=3)
     with Pool() as pool:
-        sides = [rounds.Side("a", "env-a", [pool.add_server(sys.executable, variables(), "a")]),
-                 rounds.Side("b", "env-b", [pool.add_server(sys.executable, variables(), "b")])]
-        block = rounds.Block(0, "bench_elementwise.FusedChain.time_run", ["'numpy'", "'S'", "'float32'"], FUSED)
-        outcome = rounds.measure(pool, sides, block, plan, random.Random(1), cpus, lambda r: None,
+        sides = two_sides(pool)
+        outcome = rounds.measure(pool, sides, FUSED_BLOCK, plan, random.Random(1), cpus, lambda r: None,
                                  unresolved=lambda records: False)
     assert all(rec["status"] == "ok" for rec in outcome.records)
     assert seen == [(cpus[0], {cpus[1]}), (cpus[1], {cpus[0]})]
